@@ -1,0 +1,1 @@
+"""The audit trail: event types, the hash chain and its verification."""

@@ -1,0 +1,40 @@
+"""Every kind of audit event, in one place. Values are what the database, exports and
+docs/audit-format.md show; never rename one, only add."""
+
+from __future__ import annotations
+
+import enum
+
+
+class EventType(enum.StrEnum):
+    # A request's life (officers).
+    REQUEST_CREATED = "request_created"
+    REQUEST_UPDATED = "request_updated"
+    REQUEST_SUBMITTED = "request_submitted"
+    REQUEST_RESUBMITTED = "request_resubmitted"
+    REQUEST_WITHDRAWN = "request_withdrawn"
+    # Decisions (approvers). The last stage's approval has to_status "approved".
+    STAGE_APPROVED = "stage_approved"
+    STAGE_APPROVED_WITH_CONDITIONS = "stage_approved_with_conditions"
+    CHANGES_REQUESTED = "changes_requested"
+    REQUEST_REJECTED = "request_rejected"
+    # Security.
+    SIGN_IN_SUCCEEDED = "sign_in_succeeded"
+    SIGN_IN_FAILED = "sign_in_failed"
+    SIGNED_OUT = "signed_out"
+    ACCOUNT_LOCKED = "account_locked"
+    ACCOUNT_UNLOCKED = "account_unlocked"
+    PASSWORD_CHANGED = "password_changed"
+    # Administration (the admin screens and the command line).
+    USER_CREATED = "user_created"
+    USER_UPDATED = "user_updated"
+    USER_DEACTIVATED = "user_deactivated"
+    USER_REACTIVATED = "user_reactivated"
+    DEPARTMENT_CREATED = "department_created"
+    DEPARTMENT_UPDATED = "department_updated"
+    PLATFORM_CREATED = "platform_created"
+    PLATFORM_UPDATED = "platform_updated"
+    PIPELINE_CHANGED = "pipeline_changed"
+    DEMO_DATA_SEEDED = "demo_data_seeded"
+    # Auditors.
+    AUDIT_EXPORTED = "audit_exported"

@@ -1,0 +1,7 @@
+"""Command-line tools: `flask --app wsgi <command>`."""
+
+from app.cli.audit import audit_cli
+from app.cli.seed import seed_demo_command, seed_reference_command
+from app.cli.users import users_cli
+
+__all__ = ["audit_cli", "seed_demo_command", "seed_reference_command", "users_cli"]

@@ -1,0 +1,42 @@
+"""`seed-reference` and `seed-demo`."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+from app.extensions import db
+from app.seed.demo import DEFAULT_DEMO_PASSWORD, DEMO_USERS, seed_demo_data
+from app.seed.reference import ensure_reference_data
+
+
+@click.command("seed-reference")
+def seed_reference_command() -> None:
+    """Add the departments, stages and platforms every installation needs."""
+    added = ensure_reference_data()
+    db.session.commit()
+    click.echo(
+        "Reference data: {departments} departments, {stages} stages, "
+        "{platforms} platforms added.".format(**added)
+    )
+
+
+@click.command("seed-demo")
+@click.option("--password", default=DEFAULT_DEMO_PASSWORD, show_default=True,
+              help="Password for demo users created by this run.")
+def seed_demo_command(password: str) -> None:
+    """Add demo users and requests in every status (never in production)."""
+    if current_app.config["PERMIT_ENV"] == "production":
+        raise click.ClickException("seed-demo refuses to run in production")
+    result = seed_demo_data(password)
+    db.session.commit()
+    click.echo(f"Demo data ready: {result['requests_created']} requests created.")
+    click.echo("Sign in as any of these (users created earlier keep their password):")
+    for demo in DEMO_USERS:
+        fresh = demo.email in result["users_created"]  # type: ignore[operator]
+        click.echo(
+            f"  {', '.join(demo.roles):<10} {demo.email:<32} "
+            f"{password if fresh else '(unchanged)'}"
+            + (f"  stages: {', '.join(demo.stages)}" if demo.stages else "")
+            + (f"  department: {demo.department}" if demo.department else "")
+        )

@@ -1,0 +1,43 @@
+"""Engine behaviour that the rest of the code relies on, per database.
+
+SQLite: foreign keys on, WAL, a busy timeout, and every transaction opened with
+`BEGIN IMMEDIATE` so that writers queue for the lock instead of failing half-way (a
+deferred transaction that read first cannot always upgrade to a writer). That is what
+keeps the audit chain linear on SQLite; PostgreSQL uses an advisory lock instead
+(see `app.audit.chain`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from app.extensions import db
+
+
+def configure_engine(app: Flask) -> None:
+    """Install the per-database connection settings on the app's engine."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_SECONDS"])
+
+
+def _configure_sqlite(engine: Engine, busy_timeout_seconds: int) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the sqlite3 module so BEGIN is ours.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_seconds * 1000)}")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,24 @@
+"""All models, imported here so SQLAlchemy and Alembic see every table."""
+
+from app.models.audit import GENESIS_HASH, AuditEvent
+from app.models.departments import Department
+from app.models.platforms import PipelineStage, Platform, Stage
+from app.models.requests import AccessRequest, Decision, ReferenceCounter, RequestRevision
+from app.models.users import Role, User, UserRole, UserStage
+
+__all__ = [
+    "GENESIS_HASH",
+    "AccessRequest",
+    "AuditEvent",
+    "Decision",
+    "Department",
+    "PipelineStage",
+    "Platform",
+    "ReferenceCounter",
+    "RequestRevision",
+    "Role",
+    "Stage",
+    "User",
+    "UserRole",
+    "UserStage",
+]

@@ -1,0 +1,67 @@
+"""Platforms, approval stages and each platform's pipeline of stages."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.ext.orderinglist import ordering_list
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+
+
+class Stage(db.Model):
+    """A body that signs off requests, such as Security or No10."""
+
+    __tablename__ = "stages"
+
+    #: Stable code written in decisions and audit events: security, no10, cabinet_office.
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+
+    def __repr__(self) -> str:
+        return f"<Stage {self.code}>"
+
+
+class Platform(db.Model):
+    __tablename__ = "platforms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    #: Restricted platforms need permission before a department may use them.
+    restricted: Mapped[bool] = mapped_column(Boolean, default=True)
+    risk_notes: Mapped[str] = mapped_column(Text, default="")
+    #: False once retired: no new requests, existing ones keep their history.
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    pipeline: Mapped[list[PipelineStage]] = relationship(
+        order_by="PipelineStage.position",
+        collection_class=ordering_list("position"),
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
+
+    @property
+    def stage_codes(self) -> list[str]:
+        """The pipeline's stage codes, in the order they sign."""
+        return [step.stage_code for step in self.pipeline]
+
+    def __repr__(self) -> str:
+        return f"<Platform {self.name}>"
+
+
+class PipelineStage(db.Model):
+    """One step of a platform's pipeline: stage `stage_code` signs at `position`."""
+
+    __tablename__ = "pipeline_stages"
+    __table_args__ = (
+        UniqueConstraint("platform_id", "position"),
+        UniqueConstraint("platform_id", "stage_code"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id"))
+    #: 0 for the first stage to sign.
+    position: Mapped[int] = mapped_column(Integer)
+    stage_code: Mapped[str] = mapped_column(ForeignKey("stages.code"))
+
+    stage: Mapped[Stage] = relationship(lazy="joined")

@@ -1,0 +1,156 @@
+"""Access requests, the revisions submitted for approval, and the decisions on them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.departments import Department
+from app.models.platforms import Platform, Stage
+from app.models.types import UTCDateTime, utcnow
+from app.models.users import User
+
+#: Longest accepted value of each free-text field, in characters.
+HANDLE_MAX = 100
+SHORT_TEXT_MAX = 200
+LONG_TEXT_MAX = 5000
+
+
+class AccessRequest(db.Model):
+    """A department's request to use a restricted platform.
+
+    The content fields are what an officer fills in; `status`, `current_stage` and
+    `version` belong to the workflow (`app.workflow`) and change only through an
+    operation in `app.operations`.
+    """
+
+    __tablename__ = "access_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Human reference, such as PRQ-2026-00042: the year filed and a number within it.
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("departments.id"), index=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("platforms.id"), index=True)
+    #: The officer who created it.
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+
+    # What the officer fills in.
+    #: new_account, reactivate_account or paid_advertising (`app.workflow.RequestKind`).
+    kind: Mapped[str] = mapped_column(String(32))
+    #: Proposed handle (new account) or the existing one (reactivation).
+    account_handle: Mapped[str] = mapped_column(String(HANDLE_MAX), default="")
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    target_audience: Mapped[str] = mapped_column(Text, default="")
+    justification: Mapped[str] = mapped_column(Text, default="")
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    senior_responsible_owner: Mapped[str] = mapped_column(String(SHORT_TEXT_MAX), default="")
+    account_managers: Mapped[str] = mapped_column(Text, default="")
+    #: How the standalone device is provided, kept and secured.
+    device_arrangement: Mapped[str] = mapped_column(Text, default="")
+    #: The officer attests the app will not be installed on a government device.
+    device_attestation: Mapped[bool] = mapped_column(Boolean, default=False)
+    dpia_reference: Mapped[str] = mapped_column(String(SHORT_TEXT_MAX), default="")
+    #: Paid advertising budget in whole pounds; None when no advertising is planned.
+    ad_budget_pounds: Mapped[int | None] = mapped_column(Integer)
+    risk_mitigations: Mapped[str] = mapped_column(Text, default="")
+
+    # Workflow state.
+    #: `app.workflow.Status` value.
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    #: The stage that must decide next, while in review.
+    current_stage: Mapped[str | None] = mapped_column(ForeignKey("stages.code"), index=True)
+    #: Changes on every transition and edit: a decision names the version it saw.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    #: When the current revision was (re)submitted; None for drafts.
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    department: Mapped[Department] = relationship(lazy="joined")
+    platform: Mapped[Platform] = relationship(lazy="joined")
+    requester: Mapped[User] = relationship(lazy="joined")
+    stage: Mapped[Stage | None] = relationship(lazy="joined")
+    revisions: Mapped[list[RequestRevision]] = relationship(
+        back_populates="request", order_by="RequestRevision.number"
+    )
+    decisions: Mapped[list[Decision]] = relationship(
+        back_populates="request", order_by="Decision.id"
+    )
+
+    @property
+    def latest_revision(self) -> RequestRevision | None:
+        return self.revisions[-1] if self.revisions else None
+
+    def __repr__(self) -> str:
+        return f"<AccessRequest {self.reference} {self.status}>"
+
+
+class RequestRevision(db.Model):
+    """The content exactly as submitted, frozen, with its SHA-256.
+
+    Rows are written once and never changed; each decision points at the revision its
+    approver saw.
+    """
+
+    __tablename__ = "request_revisions"
+    __table_args__ = (UniqueConstraint("request_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("access_requests.id"))
+    #: 1 for the first submission, 2 for the first resubmission, ...
+    number: Mapped[int] = mapped_column(Integer)
+    #: The content fields as canonical JSON (`app.revisions.canonical_content`).
+    content: Mapped[dict] = mapped_column(JSON)
+    #: SHA-256 of the canonical content, hex.
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    #: The stage codes this revision must pass, frozen at submission.
+    pipeline: Mapped[list] = mapped_column(JSON)
+    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    request: Mapped[AccessRequest] = relationship(back_populates="revisions")
+    submitted_by: Mapped[User] = relationship(lazy="joined")
+
+
+class Decision(db.Model):
+    """One approver's decision at one stage on one revision."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("access_requests.id"), index=True)
+    revision_id: Mapped[int] = mapped_column(ForeignKey("request_revisions.id"))
+    stage_code: Mapped[str] = mapped_column(ForeignKey("stages.code"))
+    approver_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: `app.workflow.Outcome` value.
+    outcome: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    conditions: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    request: Mapped[AccessRequest] = relationship(back_populates="decisions")
+    revision: Mapped[RequestRevision] = relationship(lazy="joined")
+    stage: Mapped[Stage] = relationship(lazy="joined")
+    approver: Mapped[User] = relationship(lazy="joined")
+
+
+class ReferenceCounter(db.Model):
+    """The last reference number given out in each year."""
+
+    __tablename__ = "reference_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)

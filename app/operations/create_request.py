@@ -1,0 +1,83 @@
+"""An officer starts a draft request for their department."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.audit.chain import NO_CLIENT, ActorSnapshot, Client, append_event
+from app.audit.events import EventType
+from app.content import check_draft
+from app.extensions import db
+from app.models.platforms import Platform
+from app.models.requests import AccessRequest, ReferenceCounter
+from app.models.types import utcnow
+from app.models.users import User
+from app.roles import Role
+from app.workflow import InvalidContent, NotYourDepartment, Status, check_active
+
+
+def next_reference(year: int) -> str:
+    """The next reference in `year`, such as PRQ-2026-00042; locks the year's counter."""
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    db.session.execute(
+        insert(ReferenceCounter)
+        .values(year=year, last_number=0)
+        .on_conflict_do_nothing(index_elements=["year"])
+    )
+    counter = db.session.execute(
+        select(ReferenceCounter).where(ReferenceCounter.year == year).with_for_update()
+    ).scalar_one()
+    counter.last_number += 1
+    return f"PRQ-{year}-{counter.last_number:05d}"
+
+
+def create_request(
+    actor: User,
+    *,
+    platform: Platform,
+    content: Mapping[str, Any],
+    client: Client = NO_CLIENT,
+) -> AccessRequest:
+    """Create a draft from `content` (which must name its kind); the actor is the requester."""
+    check_active(actor)
+    if not actor.has_role(Role.OFFICER) or actor.department_id is None:
+        raise NotYourDepartment("Only a department's officers can start a request")
+    if not platform.active:
+        raise InvalidContent({"platform": "This platform is no longer taking requests"})
+    if "kind" not in content:
+        raise InvalidContent({"kind": "Select what the request is for"})
+    check_draft(content)
+    now = utcnow()
+    request = AccessRequest(
+        reference=next_reference(now.year),
+        department_id=actor.department_id,
+        platform=platform,
+        requester=actor,
+        status=str(Status.DRAFT),
+        current_stage=None,
+        version=1,
+        created_at=now,
+        updated_at=now,
+        **content,
+    )
+    db.session.add(request)
+    db.session.flush()
+    append_event(
+        db.session,
+        EventType.REQUEST_CREATED,
+        actor=ActorSnapshot.of(actor),
+        client=client,
+        request=request,
+        to_status=Status.DRAFT,
+        payload={
+            "department": actor.department.code if actor.department else None,
+            "platform": platform.name,
+            "kind": str(content["kind"]),
+        },
+    )
+    return request

@@ -1,0 +1,27 @@
+"""An admin (or the command line) deactivates a user. Users are never deleted."""
+
+from __future__ import annotations
+
+from app.audit.chain import NO_CLIENT, ActorSnapshot, Client, append_event
+from app.audit.events import EventType
+from app.extensions import db
+from app.models.users import User
+from app.workflow import NotPermitted
+
+
+def deactivate_user(user: User, actor: User | None, *, client: Client = NO_CLIENT) -> bool:
+    """Deactivate `user`; False (and no event) when they already were."""
+    if actor is not None and actor.id == user.id:
+        raise NotPermitted("You cannot deactivate your own account")
+    if not user.active:
+        return False
+    user.active = False
+    db.session.flush()
+    append_event(
+        db.session,
+        EventType.USER_DEACTIVATED,
+        actor=ActorSnapshot.of(actor),
+        client=client,
+        payload={"user_id": user.id, "email": user.email},
+    )
+    return True

@@ -1,0 +1,104 @@
+"""An approver decides the current stage: approve, approve with conditions, request
+changes or reject."""
+
+from __future__ import annotations
+
+from app.audit.chain import NO_CLIENT, ActorSnapshot, Client, append_event
+from app.audit.events import EventType
+from app.extensions import db
+from app.models.requests import AccessRequest, Decision
+from app.models.types import utcnow
+from app.models.users import User
+from app.operations.common import bump_version, filers_of, lock_request
+from app.workflow import (
+    Outcome,
+    Status,
+    check_can_decide,
+    check_decision_text,
+    decision_action,
+    next_stage,
+    target_status,
+)
+
+EVENT_TYPES: dict[Outcome, EventType] = {
+    Outcome.APPROVE: EventType.STAGE_APPROVED,
+    Outcome.APPROVE_WITH_CONDITIONS: EventType.STAGE_APPROVED_WITH_CONDITIONS,
+    Outcome.REQUEST_CHANGES: EventType.CHANGES_REQUESTED,
+    Outcome.REJECT: EventType.REQUEST_REJECTED,
+}
+
+
+def decide_stage(
+    request: AccessRequest,
+    actor: User,
+    *,
+    stage: str,
+    version: int,
+    outcome: Outcome,
+    reason: str = "",
+    conditions: str = "",
+    client: Client = NO_CLIENT,
+) -> Decision:
+    """Record `actor`'s decision on `stage`, which they saw at request `version`.
+
+    Refused (and nothing changes) if the request has moved on since: another approver
+    decided first, or the officer withdrew or resubmitted.
+    """
+    outcome = Outcome(outcome)
+    lock_request(request)
+    check_can_decide(
+        actor,
+        request,
+        filers=filers_of(request),
+        decisions=request.decisions,
+        stage=stage,
+        version=version,
+    )
+    reason, conditions = reason.strip(), conditions.strip()
+    check_decision_text(outcome, reason, conditions)
+    if not outcome.approves:
+        conditions = ""
+    revision = request.latest_revision
+    assert revision is not None, "a request in review always has a revision"
+    action = decision_action(outcome, stage, revision.pipeline)
+    target = target_status(action, request.status)
+    decision = Decision(
+        request=request,
+        revision=revision,
+        stage_code=stage,
+        approver=actor,
+        outcome=str(outcome),
+        reason=reason,
+        conditions=conditions,
+        decided_at=utcnow(),
+    )
+    db.session.add(decision)
+    source = request.status
+    request.status = str(target)
+    request.current_stage = (
+        next_stage(stage, revision.pipeline) if target is Status.IN_REVIEW else None
+    )
+    bump_version(request)
+    db.session.flush()
+    payload: dict[str, object] = {
+        "outcome": str(outcome),
+        "revision": revision.number,
+        "content_sha256": revision.content_sha256,
+        "next_stage": request.current_stage,
+        "version": request.version,
+    }
+    if conditions:
+        payload["conditions"] = conditions
+    append_event(
+        db.session,
+        EVENT_TYPES[outcome],
+        actor=ActorSnapshot.of(actor),
+        client=client,
+        request=request,
+        from_status=source,
+        to_status=target,
+        stage=stage,
+        comment=reason or None,
+        payload=payload,
+    )
+    return decision

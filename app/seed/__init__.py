@@ -1,0 +1,1 @@
+"""Reference data every installation needs, and demo data for trying the service."""

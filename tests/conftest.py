@@ -1,0 +1,65 @@
+"""Fixtures: an app per backend, a clean database per test, and a standard cast."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from flask import Flask
+from sqlalchemy import create_engine
+
+from app import create_app
+from app.extensions import db
+from config import TestConfig
+from tests import factories
+from tests.database import BACKENDS, TEST_DATABASE_URL, reset_schema, wipe_database
+
+MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The URL of a database migrated to head, once per backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'permit.db'}"
+    else:
+        url = TestConfig(TEST_DATABASE_URL).SQLALCHEMY_DATABASE_URI
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            reset_schema(connection)
+        engine.dispose()
+    app = create_app(TestConfig(url))
+    with app.app_context():
+        flask_migrate.upgrade(directory=MIGRATIONS)
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def session_app(database_url: str) -> Flask:
+    return create_app(TestConfig(database_url))
+
+
+@pytest.fixture
+def app(session_app: Flask) -> Iterator[Flask]:
+    """The app, inside an app context, on an empty migrated database."""
+    with session_app.app_context():
+        wipe_database()
+        yield session_app
+        db.session.remove()
+
+
+@pytest.fixture
+def backend(app: Flask) -> str:
+    """"sqlite" or "postgresql": the database this test runs on."""
+    return db.engine.dialect.name
+
+
+@pytest.fixture
+def world(app: Flask) -> factories.World:
+    """Reference data and one person in each role (see tests/factories.py)."""
+    world = factories.make_world()
+    db.session.commit()
+    return world
