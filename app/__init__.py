@@ -32,8 +32,10 @@ def create_app(config: Config | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import models  # noqa: F401  (every table, for SQLAlchemy and Alembic)
-    from app import passwords
+    from app import (
+        models,
+        passwords,
+    )
     from app.database import configure_engine
     from app.extensions import csrf, db, login_manager, migrate
 

@@ -103,11 +103,11 @@ def check_draft(content: Mapping[str, Any]) -> None:
     if budget is not None and (
         isinstance(budget, bool) or not isinstance(budget, int) or budget < 0
     ):
-        errors["ad_budget_pounds"] = "Advertising budget must be a whole number of pounds, 0 or more"
-    elif budget is not None and budget > BUDGET_MAX_POUNDS:
         errors["ad_budget_pounds"] = (
-            f"Advertising budget must be £{BUDGET_MAX_POUNDS:,} or less"
+            "Advertising budget must be a whole number of pounds, 0 or more"
         )
+    elif budget is not None and budget > BUDGET_MAX_POUNDS:
+        errors["ad_budget_pounds"] = f"Advertising budget must be £{BUDGET_MAX_POUNDS:,} or less"
     if not isinstance(content.get("device_attestation", False), bool):
         errors["device_attestation"] = "Device attestation must be yes or no"
     if errors:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
 
 # Named constraints, so Alembic migrations can drop and alter them on every database.
 NAMING_CONVENTION = {
@@ -27,3 +29,12 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+# mypy cannot see that db.Model is a subclass of Base; the models inherit from `Model`.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
+#: What code that takes a session accepts: a plain one, or Flask-SQLAlchemy's db.session.
+SessionLike = Session | scoped_session[Any]

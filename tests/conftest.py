@@ -53,7 +53,7 @@ def app(session_app: Flask) -> Iterator[Flask]:
 
 @pytest.fixture
 def backend(app: Flask) -> str:
-    """"sqlite" or "postgresql": the database this test runs on."""
+    """ "sqlite" or "postgresql": the database this test runs on."""
     return db.engine.dialect.name
 
 

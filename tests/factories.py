@@ -22,9 +22,7 @@ _numbers = itertools.count(1)
 
 def make_department(code: str | None = None, name: str | None = None) -> Department:
     number = next(_numbers)
-    department = Department(
-        code=code or f"D{number}", name=name or f"Department number {number}"
-    )
+    department = Department(code=code or f"D{number}", name=name or f"Department number {number}")
     db.session.add(department)
     db.session.flush()
     return department

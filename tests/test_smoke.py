@@ -8,7 +8,9 @@ def test_a_request_passes_every_stage(world):
     request = world.submitted()
     for stage in ("security", "no10", "cabinet_office"):
         approver = world.approvers_for(stage)[0]
-        decide_stage(request, approver, stage=stage, version=request.version, outcome=Outcome.APPROVE)
+        decide_stage(
+            request, approver, stage=stage, version=request.version, outcome=Outcome.APPROVE
+        )
     db.session.commit()
     assert request.status == Status.APPROVED
     assert verify_database(db.session).ok

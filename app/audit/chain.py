@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, text
-from sqlalchemy.orm import Session
 
 from app.audit.events import EventType
+from app.extensions import SessionLike
 from app.models.audit import GENESIS_HASH, AuditEvent
 from app.models.types import utcnow
 
@@ -115,13 +115,13 @@ def _check_payload(value: Any, path: str = "payload") -> None:
         raise TypeError(f"{path} holds {type(value).__name__}; use str, int, bool or None")
 
 
-def _lock_chain(session: Session) -> None:
+def _lock_chain(session: SessionLike) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
     # SQLite: every transaction already holds the write lock (BEGIN IMMEDIATE).
 
 
-def chain_head(session: Session) -> tuple[int, str]:
+def chain_head(session: SessionLike) -> tuple[int, str]:
     """The last event's seq and hash: (0, GENESIS_HASH) for an empty chain."""
     row = session.execute(
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
@@ -130,7 +130,7 @@ def chain_head(session: Session) -> tuple[int, str]:
 
 
 def append_event(
-    session: Session,
+    session: SessionLike,
     event_type: EventType,
     *,
     actor: ActorSnapshot = SYSTEM_ACTOR,

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from app.audit.chain import compute_hash, hashed_fields
+from app.extensions import SessionLike
 from app.models.audit import GENESIS_HASH, AuditEvent
 
 #: Rows fetched per round trip when verifying the database.
@@ -70,7 +70,7 @@ def verify_chain(
     return VerifyResult(count, head_seq, head_hash)
 
 
-def _stored_events(session: Session) -> Iterable[dict[str, Any]]:
+def _stored_events(session: SessionLike) -> Iterable[dict[str, Any]]:
     query = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=BATCH_SIZE)
     for event in session.scalars(query):
         fields = hashed_fields(event)
@@ -80,6 +80,6 @@ def _stored_events(session: Session) -> Iterable[dict[str, Any]]:
         session.expunge(event)
 
 
-def verify_database(session: Session) -> VerifyResult:
+def verify_database(session: SessionLike) -> VerifyResult:
     """Verify the whole stored chain, streaming it in batches."""
     return verify_chain(_stored_events(session))

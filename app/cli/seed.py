@@ -22,8 +22,12 @@ def seed_reference_command() -> None:
 
 
 @click.command("seed-demo")
-@click.option("--password", default=DEFAULT_DEMO_PASSWORD, show_default=True,
-              help="Password for demo users created by this run.")
+@click.option(
+    "--password",
+    default=DEFAULT_DEMO_PASSWORD,
+    show_default=True,
+    help="Password for demo users created by this run.",
+)
 def seed_demo_command(password: str) -> None:
     """Add demo users and requests in every status (never in production)."""
     if current_app.config["PERMIT_ENV"] == "production":

@@ -24,12 +24,21 @@ users_cli = click.Group("users", help="Manage users.")
 @users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--name", "display_name", required=True)
-@click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice([str(r) for r in Role]), help="Repeat for several roles.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice([str(r) for r in Role]),
+    help="Repeat for several roles.",
+)
 @click.option("--department", "department_code", help="Department code, for officers.")
 @click.option("--stage", "stages", multiple=True, help="Stage code an approver signs; repeat.")
 def create_command(
-    email: str, display_name: str, roles: tuple[str, ...], department_code: str | None,
+    email: str,
+    display_name: str,
+    roles: tuple[str, ...],
+    department_code: str | None,
     stages: tuple[str, ...],
 ) -> None:
     """Create a user; the password is read from standard input (one line)."""

@@ -7,14 +7,14 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.types import UTCDateTime
 
 #: prev_hash of the first event.
 GENESIS_HASH = "0" * 64
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """One thing that happened. Written once by `app.audit.chain.append_event`.
 
     The database refuses UPDATE and DELETE on this table (triggers installed by the

@@ -6,10 +6,10 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstra
 from sqlalchemy.ext.orderinglist import ordering_list
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 
 
-class Stage(db.Model):
+class Stage(Model):
     """A body that signs off requests, such as Security or No10."""
 
     __tablename__ = "stages"
@@ -22,7 +22,7 @@ class Stage(db.Model):
         return f"<Stage {self.code}>"
 
 
-class Platform(db.Model):
+class Platform(Model):
     __tablename__ = "platforms"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -49,7 +49,7 @@ class Platform(db.Model):
         return f"<Platform {self.name}>"
 
 
-class PipelineStage(db.Model):
+class PipelineStage(Model):
     """One step of a platform's pipeline: stage `stage_code` signs at `position`."""
 
     __tablename__ = "pipeline_stages"

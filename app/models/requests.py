@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.departments import Department
 from app.models.platforms import Platform, Stage
 from app.models.types import UTCDateTime, utcnow
@@ -28,7 +28,7 @@ SHORT_TEXT_MAX = 200
 LONG_TEXT_MAX = 5000
 
 
-class AccessRequest(db.Model):
+class AccessRequest(Model):
     """A department's request to use a restricted platform.
 
     The content fields are what an officer fills in; `status`, `current_stage` and
@@ -98,7 +98,7 @@ class AccessRequest(db.Model):
         return f"<AccessRequest {self.reference} {self.status}>"
 
 
-class RequestRevision(db.Model):
+class RequestRevision(Model):
     """The content exactly as submitted, frozen, with its SHA-256.
 
     Rows are written once and never changed; each decision points at the revision its
@@ -125,7 +125,7 @@ class RequestRevision(db.Model):
     submitted_by: Mapped[User] = relationship(lazy="joined")
 
 
-class Decision(db.Model):
+class Decision(Model):
     """One approver's decision at one stage on one revision."""
 
     __tablename__ = "decisions"
@@ -147,7 +147,7 @@ class Decision(db.Model):
     approver: Mapped[User] = relationship(lazy="joined")
 
 
-class ReferenceCounter(db.Model):
+class ReferenceCounter(Model):
     """The last reference number given out in each year."""
 
     __tablename__ = "reference_counters"

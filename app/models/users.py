@@ -6,19 +6,19 @@ from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from app.extensions import db
+from app.extensions import Model
 from app.models.departments import Department
 from app.roles import Role
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     __tablename__ = "user_roles"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     role: Mapped[str] = mapped_column(String(16), primary_key=True)
 
 
-class UserStage(db.Model):
+class UserStage(Model):
     """An approver may sign stage `stage_code`."""
 
     __tablename__ = "user_stages"
@@ -27,7 +27,7 @@ class UserStage(db.Model):
     stage_code: Mapped[str] = mapped_column(ForeignKey("stages.code"), primary_key=True)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A person. Deactivated, never deleted: decisions and audit events name them."""
 
     __tablename__ = "users"
@@ -42,9 +42,7 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     department: Mapped[Department | None] = relationship(lazy="joined")
-    role_rows: Mapped[list[UserRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     stage_rows: Mapped[list[UserStage]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
     )

@@ -15,6 +15,7 @@ from app.workflow import (
     check_text_length,
 )
 
+
 def withdraw_request(
     request: AccessRequest,
     actor: User,

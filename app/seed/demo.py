@@ -124,7 +124,9 @@ def _seed_requests(u: dict[str, User]) -> int:
     approvers = [u["security"], u["no10"], u["cabinet_office"]]
 
     def new(author: User, handle: str, purpose: str, **overrides: object) -> AccessRequest:
-        return create_request(author, platform=tiktok, content=_content(handle, purpose, **overrides))
+        return create_request(
+            author, platform=tiktok, content=_content(handle, purpose, **overrides)
+        )
 
     def advance(request: AccessRequest, stages: int, outcome: Outcome = Outcome.APPROVE) -> None:
         for approver in approvers[:stages]:
