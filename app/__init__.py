@@ -22,11 +22,16 @@ def create_app(config: Config | None = None) -> Flask:
         __name__,
         instance_path=str(INSTANCE_DIR),
         template_folder="../templates",
+        # app/static/ is filled by `make assets`; GOV.UK Frontend's CSS asks for /assets/...
+        static_url_path="/assets",
     )
     app.config.from_object(config)
     os.makedirs(app.instance_path, exist_ok=True)
     register_extensions(app)
+    register_templates(app)
+    register_access_control(app)
     register_blueprints(app)
+    register_errorhandlers(app)
     register_commands(app)
     return app
 
@@ -49,6 +54,8 @@ def register_extensions(app: Flask) -> None:
         compare_type=True,
     )
     login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = None  # the sign-in page says what to do; no banner
     csrf.init_app(app)
     passwords.init_app(app)
 
@@ -58,10 +65,39 @@ def register_extensions(app: Flask) -> None:
         return user if user is not None and user.active else None
 
 
+def register_templates(app: Flask) -> None:
+    from app.templating import register_templates as register
+
+    register(app)
+
+
+def register_access_control(app: Flask) -> None:
+    """Deny by default: every page needs a signed-in person (app.auth.guards)."""
+    from app.auth.guards import require_signed_in_user
+
+    app.before_request(require_signed_in_user)
+
+
 def register_blueprints(app: Flask) -> None:
+    from app.admin import blueprint as admin
+    from app.audit_log import blueprint as audit_log
+    from app.auth import blueprint as auth
     from app.health import blueprint as health
+    from app.requests import blueprint as requests
+    from app.review import blueprint as review
 
     app.register_blueprint(health)
+    app.register_blueprint(auth)
+    app.register_blueprint(requests)
+    app.register_blueprint(review)
+    app.register_blueprint(audit_log)
+    app.register_blueprint(admin)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from app.errors import register_errorhandlers as register
+
+    register(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from app.models.requests import HANDLE_MAX, LONG_TEXT_MAX, SHORT_TEXT_MAX
-from app.workflow import InvalidContent, RequestKind
+from app.workflow import InvalidContent, RequestKind, has_control_characters
+
+#: Longest accepted value of each free-text field, in characters.
+HANDLE_MAX = 100
+SHORT_TEXT_MAX = 200
+LONG_TEXT_MAX = 5000
 
 #: Most a budget can be, in pounds: far above any plausible campaign, well inside a 32-bit int.
 BUDGET_MAX_POUNDS = 10_000_000
@@ -71,11 +74,6 @@ _REQUIRED_TEXT = (
 )
 
 
-def _has_control_characters(value: str) -> bool:
-    # Line breaks and tabs are ordinary in long answers; other control characters are not.
-    return any(unicodedata.category(ch) == "Cc" and ch not in "\r\n\t" for ch in value)
-
-
 def check_draft(content: Mapping[str, Any]) -> None:
     """Raise InvalidContent unless every given field has an acceptable type and size."""
     errors: dict[str, str] = {}
@@ -90,7 +88,7 @@ def check_draft(content: Mapping[str, Any]) -> None:
             errors[field.name] = f"{field.label} must be text"
         elif len(value) > field.max_length:
             errors[field.name] = f"{field.label} must be {field.max_length} characters or fewer"
-        elif _has_control_characters(value):
+        elif has_control_characters(value):
             errors[field.name] = f"{field.label} must not contain control characters"
     for name in ("start_date", "end_date"):
         value = content.get(name)
@@ -155,5 +153,7 @@ def canonical_content(content: Mapping[str, Any]) -> dict[str, Any]:
 
 def content_sha256(canonical: Mapping[str, Any]) -> str:
     """SHA-256 of canonical content, serialised as in docs/audit-format.md."""
-    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = json.dumps(
+        canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

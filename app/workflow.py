@@ -8,6 +8,7 @@ raises a named `Refusal` subclass: it never returns quietly.
 from __future__ import annotations
 
 import enum
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -291,9 +292,17 @@ def check_decision_text(outcome: Outcome, reason: str, conditions: str) -> None:
 REASON_MAX = 5000
 
 
+def has_control_characters(value: str) -> bool:
+    """True for control characters other than line breaks and tabs (ordinary in answers)."""
+    return any(unicodedata.category(ch) == "Cc" and ch not in "\r\n\t" for ch in value)
+
+
 def check_text_length(field: str, label: str, value: str, limit: int = REASON_MAX) -> None:
+    """Refuse free text that is too long or holds control characters."""
     if len(value) > limit:
         raise InvalidContent({field: f"{label} must be {limit} characters or fewer"})
+    if has_control_characters(value):
+        raise InvalidContent({field: f"{label} must not contain control characters"})
 
 
 def check_pipeline(stage_codes: Sequence[str]) -> None:

@@ -2,8 +2,8 @@
 
 hash = SHA-256( prev_hash as 64 ASCII hex characters || canonical JSON of the event )
 
-The canonical JSON is specified in docs/audit-format.md, and `tools/verify_export.py`
-re-implements it with the standard library alone; change neither without the other.
+The canonical JSON is specified in docs/audit-format.md, so that an auditor can verify
+the chain with their own code: change neither without the other.
 """
 
 from __future__ import annotations
@@ -157,7 +157,7 @@ def append_event(
         event_type=str(EventType(event_type)),
         actor_id=actor.id,
         actor_email=actor.email,
-        actor_roles=list(actor.roles),
+        actor_roles=sorted(actor.roles),
         request_id=request.id if request is not None else None,
         request_reference=request.reference if request is not None else None,
         from_status=str(from_status) if from_status is not None else None,

@@ -34,6 +34,7 @@ class EventType(enum.StrEnum):
     DEPARTMENT_UPDATED = "department_updated"
     PLATFORM_CREATED = "platform_created"
     PLATFORM_UPDATED = "platform_updated"
+    STAGE_CREATED = "stage_created"
     PIPELINE_CHANGED = "pipeline_changed"
     DEMO_DATA_SEEDED = "demo_data_seeded"
     # Auditors.

@@ -16,16 +16,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.content import HANDLE_MAX, SHORT_TEXT_MAX
 from app.extensions import Model
 from app.models.departments import Department
 from app.models.platforms import Platform, Stage
 from app.models.types import UTCDateTime, utcnow
 from app.models.users import User
-
-#: Longest accepted value of each free-text field, in characters.
-HANDLE_MAX = 100
-SHORT_TEXT_MAX = 200
-LONG_TEXT_MAX = 5000
 
 
 class AccessRequest(Model):
@@ -112,7 +108,7 @@ class RequestRevision(Model):
     request_id: Mapped[int] = mapped_column(ForeignKey("access_requests.id"))
     #: 1 for the first submission, 2 for the first resubmission, ...
     number: Mapped[int] = mapped_column(Integer)
-    #: The content fields as canonical JSON (`app.revisions.canonical_content`).
+    #: The content fields as canonical JSON (`app.content.canonical_content`).
     content: Mapped[dict] = mapped_column(JSON)
     #: SHA-256 of the canonical content, hex.
     content_sha256: Mapped[str] = mapped_column(String(64))

@@ -56,7 +56,7 @@ def decide_stage(
     )
     reason, conditions = reason.strip(), conditions.strip()
     check_decision_text(outcome, reason, conditions)
-    if not outcome.approves:
+    if outcome is not Outcome.APPROVE_WITH_CONDITIONS:
         conditions = ""
     revision = request.latest_revision
     assert revision is not None, "a request in review always has a revision"

@@ -7,7 +7,7 @@ from typing import Any
 
 from app.audit.chain import NO_CLIENT, ActorSnapshot, Client, append_event
 from app.audit.events import EventType
-from app.content import check_draft
+from app.content import check_draft, content_of
 from app.extensions import db
 from app.models.requests import AccessRequest
 from app.models.users import User
@@ -27,7 +27,9 @@ def update_request(
     lock_request(request)
     check_officer_action(actor, request, Action.EDIT)
     check_expected_version(request, version)
-    check_draft(content)
+    # Check the draft as it will be saved: an edit naming only one date must still leave
+    # the two in order.
+    check_draft({**content_of(request), **content})
     changed = sorted(name for name, value in content.items() if getattr(request, name) != value)
     if not changed:
         return []

@@ -71,6 +71,7 @@ def ensure_reference_data() -> dict[str, int]:
     for code, name in STAGES:
         if code not in existing:
             db.session.add(Stage(code=code, name=name))
+            append_event(db.session, EventType.STAGE_CREATED, payload={"code": code, "name": name})
             added["stages"] += 1
     db.session.flush()
     existing = set(db.session.scalars(select(Platform.name)))

@@ -1,0 +1,25 @@
+"""The admin's read-only overview."""
+
+from __future__ import annotations
+
+from flask import render_template
+from sqlalchemy import select
+
+from app.admin import blueprint
+from app.auth.guards import role_required
+from app.extensions import db
+from app.models import Department, Platform, Stage, User
+from app.roles import Role
+
+
+@blueprint.get("/")
+@role_required(Role.ADMIN)
+def index() -> str:
+    # Users load their roles, stages and department eagerly: a fixed number of queries.
+    return render_template(
+        "admin/index.html",
+        users=db.session.scalars(select(User).order_by(User.email)).all(),
+        departments=db.session.scalars(select(Department).order_by(Department.name)).all(),
+        platforms=db.session.scalars(select(Platform).order_by(Platform.name)).all(),
+        stage_names=dict(db.session.execute(select(Stage.code, Stage.name)).tuples().all()),
+    )

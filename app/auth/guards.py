@@ -1,0 +1,73 @@
+"""Who may reach a page. Deny by default: every endpoint needs a signed-in person except
+the few listed in PUBLIC_ENDPOINTS; `role_required` then narrows a view to some roles.
+
+    @blueprint.get("/")
+    @role_required(Role.AUDITOR)
+    def index() -> str: ...
+
+or, for every view of a blueprint at once:
+
+    blueprint.before_request(roles_guard(Role.AUDITOR))
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
+
+from flask import abort, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from app.extensions import login_manager
+from app.roles import Role
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: Endpoints anyone may reach without signing in. Add to this list with care.
+PUBLIC_ENDPOINTS = frozenset({"auth.sign_in", "health.healthz", "health.readyz", "static"})
+
+
+def require_signed_in_user() -> ResponseReturnValue | None:
+    """before_request for the whole app: send a signed-out person to sign in."""
+    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+        return None
+    return login_manager.unauthorized()
+
+
+def check_roles(*roles: Role) -> None:
+    """Abort with 403 unless the signed-in person holds at least one of `roles`."""
+    if not any(current_user.has_role(role) for role in roles):
+        abort(403)
+
+
+def role_required(*roles: Role) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Decorate a view so only people holding one of `roles` reach it (403 otherwise)."""
+    if not roles:
+        raise ValueError("role_required needs at least one role")
+
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(view)
+        def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()  # type: ignore[no-any-return]
+            check_roles(*roles)
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorator
+
+
+def roles_guard(*roles: Role) -> Callable[[], None]:
+    """A before_request hook limiting a whole blueprint to `roles`."""
+    if not roles:
+        raise ValueError("roles_guard needs at least one role")
+
+    def guard() -> None:
+        if current_user.is_authenticated:  # the app-wide guard sends others to sign in
+            check_roles(*roles)
+
+    return guard

@@ -1,0 +1,58 @@
+"""Error pages in the service's design: templates/errors/<code>.html.
+
+A view that wants its own words on an error page passes them as the description:
+`abort(409, description="Someone else has already decided this stage")`. A domain
+refusal that a view did not turn into a message on its page lands here too, as 403
+(not permitted) or 409 (the request's state does not allow it), never as a 500.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, default_exceptions
+
+from app.extensions import db
+from app.workflow import InvalidTransition, NotPermitted, Refusal, StaleRequest
+
+#: Status codes with a page of their own in templates/errors/.
+ERROR_PAGES = (400, 403, 404, 405, 409, 500)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    for code in ERROR_PAGES:
+        app.register_error_handler(code, render_error)
+    app.register_error_handler(CSRFError, render_csrf_error)
+    app.register_error_handler(NotPermitted, render_refusal)
+    app.register_error_handler(InvalidTransition, render_refusal)
+    app.register_error_handler(StaleRequest, render_refusal)
+
+
+def _own_description(error: HTTPException) -> str | None:
+    """The description a view gave to abort(), or None for Werkzeug's stock wording."""
+    stock = default_exceptions.get(error.code or 500)
+    if error.description and (stock is None or error.description != stock.description):
+        return error.description
+    return None
+
+
+def render_error(error: HTTPException) -> ResponseReturnValue:
+    code = error.code or 500
+    if code >= 500:
+        # The failed transaction must not stop the error page itself from reading.
+        db.session.rollback()
+    headers = {}
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    return render_template(f"errors/{code}.html", message=_own_description(error)), code, headers
+
+
+def render_csrf_error(error: CSRFError) -> ResponseReturnValue:
+    return render_template("errors/400.html", csrf=True), 400
+
+
+def render_refusal(refusal: Refusal) -> ResponseReturnValue:
+    db.session.rollback()
+    code = 403 if isinstance(refusal, NotPermitted) else 409
+    return render_template(f"errors/{code}.html", message=refusal.message), code

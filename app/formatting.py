@@ -1,0 +1,92 @@
+"""How values read on screen: dates in UK style and London time, statuses as GOV.UK tags.
+
+Plain functions, registered as Jinja filters and globals by `app.templating`. Moments are
+stored as zone-aware UTC (`app.models.types.UTCDateTime`) and shown in Europe/London time,
+worded as the GOV.UK style guide asks: "25 November 2026", "6:10pm", "midday".
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from app.workflow import STATUS_LABELS, Status
+
+#: The service's name, as the header, page titles and emails show it.
+SERVICE_NAME = "Request a restricted platform account"
+
+LONDON = ZoneInfo("Europe/London")
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def in_london(moment: datetime) -> datetime:
+    """A zone-aware moment in London time; a naive one is a programming error."""
+    if moment.tzinfo is None:
+        raise ValueError("Dates shown on screen need a zone-aware datetime (stored in UTC)")
+    return moment.astimezone(LONDON)
+
+
+def uk_date(value: date | datetime | None) -> str:
+    """'25 November 2026'; a datetime is first put in London time. None gives ''."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = in_london(value).date()
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+def uk_time(value: datetime | None) -> str:
+    """'6:10pm', '9am', 'midday', 'midnight', in London time. None gives ''."""
+    if value is None:
+        return ""
+    local = in_london(value)
+    if local.minute == 0 and local.hour in (0, 12):
+        return "midnight" if local.hour == 0 else "midday"
+    hour = local.hour % 12 or 12
+    suffix = "am" if local.hour < 12 else "pm"
+    return f"{hour}:{local.minute:02d}{suffix}" if local.minute else f"{hour}{suffix}"
+
+
+def uk_datetime(value: datetime | None) -> str:
+    """'25 November 2026 at 6:10pm', in London time. None gives ''."""
+    if value is None:
+        return ""
+    return f"{uk_date(value)} at {uk_time(value)}"
+
+
+def iso_datetime(value: datetime | None) -> str:
+    """The moment in UTC for machines, e.g. a <time datetime="..."> attribute."""
+    if value is None:
+        return ""
+    return in_london(value).astimezone(UTC).isoformat(timespec="seconds")
+
+
+#: GOV.UK tag colour for each status. No modifier is the default blue tag.
+STATUS_TAG_CLASSES: dict[Status, str] = {
+    Status.DRAFT: "govuk-tag--grey",
+    Status.IN_REVIEW: "",
+    Status.CHANGES_REQUESTED: "govuk-tag--yellow",
+    Status.APPROVED: "govuk-tag--green",
+    Status.REJECTED: "govuk-tag--red",
+    Status.WITHDRAWN: "govuk-tag--purple",
+}
+
+
+def status_tag_params(status: Status | str) -> dict[str, str]:
+    """govukTag() options for a status: its STATUS_LABELS words and its colour."""
+    status = Status(status)
+    return {"text": STATUS_LABELS[status], "classes": STATUS_TAG_CLASSES[status]}

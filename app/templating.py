@@ -1,0 +1,48 @@
+"""Jinja set-up: the GOV.UK macro packages on the loader path, filters and globals.
+
+Templates import components by package prefix, for example
+`{% from "govuk_frontend_jinja/components/button/macro.html" import govukButton %}`,
+and render WTForms fields with govuk-frontend-wtf widgets (`wtforms_errors(form)` builds
+an error summary's options).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from govuk_frontend_wtf.main import WTFormsHelpers
+from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+
+from app import formatting
+from app.navigation import navigation_items
+from app.web import csp_nonce
+
+
+def register_templates(app: Flask) -> None:
+    """Loaders, WTForms helpers, filters and globals for every template."""
+    app.jinja_loader = ChoiceLoader(  # type: ignore[assignment]
+        [
+            app.jinja_loader,  # our templates/ folder comes first
+            PrefixLoader(
+                {
+                    "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
+                    "govuk_frontend_wtf": PackageLoader("govuk_frontend_wtf"),
+                }
+            ),
+        ]
+    )
+    WTFormsHelpers(app)
+    app.add_template_filter(formatting.uk_date, "uk_date")
+    app.add_template_filter(formatting.uk_time, "uk_time")
+    app.add_template_filter(formatting.uk_datetime, "uk_datetime")
+    app.add_template_filter(formatting.iso_datetime, "iso_datetime")
+    app.add_template_global(formatting.status_tag_params, "status_tag_params")
+    app.add_template_global(navigation_items, "navigation_items")
+    app.add_template_global(formatting.SERVICE_NAME, "service_name")
+    app.context_processor(_per_response_values)
+
+
+def _per_response_values() -> dict[str, Any]:
+    # govuk_frontend_jinja/template.html puts `cspNonce` on its one inline script.
+    return {"cspNonce": csp_nonce()}

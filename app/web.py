@@ -1,0 +1,51 @@
+"""Small helpers every web view shares: who the client is, per-request values, safe redirects.
+
+Per-request values live in `flask.g`, which Flask makes new for every request. (A test
+that keeps an app context pushed shares one `g` across its requests: the test client in
+tests/web/client.py clears it before each request, as a real server would.)
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from urllib.parse import urlsplit
+
+from flask import g, request
+
+from app.audit.chain import Client
+
+
+def correlation_id() -> str:
+    """This request's id (uuid4 hex), written into every audit event it causes."""
+    if "correlation_id" not in g:
+        g.correlation_id = uuid.uuid4().hex
+    return g.correlation_id  # type: ignore[no-any-return]
+
+
+def csp_nonce() -> str:
+    """This response's Content-Security-Policy nonce; templates see it as `cspNonce`."""
+    if "csp_nonce" not in g:
+        g.csp_nonce = secrets.token_urlsafe(18)
+    return g.csp_nonce  # type: ignore[no-any-return]
+
+
+def client_from_request() -> Client:
+    """The audit chain's view of where this request came from."""
+    return Client(address=request.remote_addr, correlation_id=correlation_id())
+
+
+def safe_next_path(value: str | None) -> str | None:
+    """`value` if it is a path on this site (like /requests/7?tab=history), else None.
+
+    Refuses anything a browser could take off-site: a scheme or host (https://evil,
+    //evil), a backslash (browsers read /\\evil as //evil), and control characters.
+    """
+    if not value or not value.startswith("/") or value.startswith("//"):
+        return None
+    if "\\" in value or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return None
+    return value
