@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test install install-dev migrate seed lint format typecheck clean
+.PHONY: run test install install-dev assets migrate seed lint format typecheck clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -22,16 +22,42 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# Front end: npm packages pinned in package-lock.json, copied into app/static/ (git-ignored),
+# which the app serves at /assets: the compiled CSS asks for /assets/fonts and /assets/images.
+STATIC := app/static
+GOVUK := node_modules/govuk-frontend/dist/govuk
+MOJ := node_modules/@ministryofjustice/frontend/moj
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(STATIC)/.copied: node_modules/.installed $(wildcard frontend/*.css frontend/*.js)
+	rm -rf $(STATIC)
+	mkdir -p $(STATIC)/images
+	cp $(MOJ)/moj-frontend.min.css $(MOJ)/moj-frontend.min.css.map $(STATIC)/
+	cp $(MOJ)/moj-frontend.min.js $(MOJ)/moj-frontend.min.js.map $(STATIC)/
+	cp $(MOJ)/assets/images/* $(STATIC)/images/
+	cp $(GOVUK)/govuk-frontend.min.css $(GOVUK)/govuk-frontend.min.css.map $(STATIC)/
+	cp $(GOVUK)/govuk-frontend.min.js $(GOVUK)/govuk-frontend.min.js.map $(STATIC)/
+	cp -R $(GOVUK)/assets/fonts $(STATIC)/fonts
+	cp $(GOVUK)/assets/images/* $(STATIC)/images/
+	cp $(GOVUK)/assets/manifest.json $(STATIC)/
+	cp frontend/*.css frontend/*.js $(STATIC)/
+	touch $@
+
+assets: $(STATIC)/.copied
+
 migrate: install
 	$(FLASK) db upgrade
 
 seed: migrate
 	$(FLASK) seed-demo
 
-run: seed
+run: seed assets
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-test: install-dev
+test: install-dev assets
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-dev
@@ -46,4 +72,4 @@ typecheck: install-dev
 	$(BIN)/mypy app
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis node_modules $(STATIC)

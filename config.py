@@ -41,7 +41,9 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 
     def __init__(self) -> None:
-        env = os.environ
+        # An empty variable counts as unset: `DATABASE_URL=${DATABASE_URL}` in a compose
+        # file gives "" when the host has none, and "" is no database.
+        env = {name: value for name, value in os.environ.items() if value}
         self.PERMIT_ENV: str = env.get("PERMIT_ENV", "development")
         self.SECRET_KEY: str = env.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
         self.SQLALCHEMY_DATABASE_URI: str = normalise_database_url(

@@ -21,9 +21,11 @@ from app.web import csp_nonce
 
 def register_templates(app: Flask) -> None:
     """Loaders, WTForms helpers, filters and globals for every template."""
+    own_templates = app.jinja_loader  # templates/ comes first, so ours win any clash
+    assert own_templates is not None
     app.jinja_loader = ChoiceLoader(  # type: ignore[assignment]
         [
-            app.jinja_loader,  # our templates/ folder comes first
+            own_templates,
             PrefixLoader(
                 {
                     "govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja"),
@@ -39,7 +41,7 @@ def register_templates(app: Flask) -> None:
     app.add_template_filter(formatting.iso_datetime, "iso_datetime")
     app.add_template_global(formatting.status_tag_params, "status_tag_params")
     app.add_template_global(navigation_items, "navigation_items")
-    app.add_template_global(formatting.SERVICE_NAME, "service_name")
+    app.jinja_env.globals["service_name"] = formatting.SERVICE_NAME
     app.context_processor(_per_response_values)
 
 

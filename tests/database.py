@@ -32,8 +32,10 @@ def wipe_database() -> None:
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":
+            # DELETE, not TRUNCATE: on tables this small it is many times faster.
             connection.execute(text("SET LOCAL session_replication_role = replica"))
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            for table in tables:
+                connection.execute(text(f'DELETE FROM "{table}"'))
         else:
             triggers = connection.execute(
                 text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")

@@ -21,5 +21,7 @@ def index() -> str:
         users=db.session.scalars(select(User).order_by(User.email)).all(),
         departments=db.session.scalars(select(Department).order_by(Department.name)).all(),
         platforms=db.session.scalars(select(Platform).order_by(Platform.name)).all(),
-        stage_names=dict(db.session.execute(select(Stage.code, Stage.name)).tuples().all()),
+        stage_names={
+            code: name for code, name in db.session.execute(select(Stage.code, Stage.name))
+        },
     )

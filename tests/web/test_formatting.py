@@ -1,0 +1,163 @@
+"""Dates in UK style and London time, status tags, and the MoJ macros' markup."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+
+import pytest
+from flask import render_template_string
+from markupsafe import Markup
+
+from app.formatting import (
+    STATUS_TAG_CLASSES,
+    iso_datetime,
+    status_tag_params,
+    uk_date,
+    uk_datetime,
+    uk_time,
+)
+from app.workflow import STATUS_LABELS, Status
+
+
+@pytest.mark.parametrize(
+    ("moment", "expected"),
+    [
+        # Winter: London is on GMT.
+        (datetime(2026, 11, 25, 18, 10, tzinfo=UTC), "25 November 2026 at 6:10pm"),
+        (datetime(2026, 1, 5, 9, 0, tzinfo=UTC), "5 January 2026 at 9am"),
+        (datetime(2026, 1, 5, 12, 0, tzinfo=UTC), "5 January 2026 at midday"),
+        (datetime(2026, 1, 5, 0, 0, tzinfo=UTC), "5 January 2026 at midnight"),
+        (datetime(2026, 1, 5, 0, 5, tzinfo=UTC), "5 January 2026 at 12:05am"),
+        (datetime(2026, 1, 5, 12, 30, tzinfo=UTC), "5 January 2026 at 12:30pm"),
+        # Summer: London is an hour ahead of UTC, which can change the date.
+        (datetime(2026, 7, 1, 23, 30, tzinfo=UTC), "2 July 2026 at 12:30am"),
+        (datetime(2026, 7, 1, 17, 10, tzinfo=UTC), "1 July 2026 at 6:10pm"),
+        # Any zone-aware moment is shown in London time.
+        (
+            datetime(2026, 11, 25, 13, 10, tzinfo=timezone(timedelta(hours=-5))),
+            "25 November 2026 at 6:10pm",
+        ),
+    ],
+)
+def test_uk_datetime(moment, expected):
+    assert uk_datetime(moment) == expected
+
+
+def test_uk_date_of_a_date_and_a_datetime():
+    assert uk_date(date(2027, 1, 4)) == "4 January 2027"
+    assert uk_date(datetime(2026, 7, 1, 23, 30, tzinfo=UTC)) == "2 July 2026"
+
+
+def test_missing_values_show_nothing():
+    assert uk_date(None) == uk_time(None) == uk_datetime(None) == iso_datetime(None) == ""
+
+
+def test_a_naive_datetime_is_a_programming_error():
+    with pytest.raises(ValueError, match="zone-aware"):
+        uk_datetime(datetime(2026, 11, 25, 18, 10))
+
+
+def test_iso_datetime_is_utc_for_machines():
+    summer = datetime(2026, 7, 1, 23, 30, 15, 123, tzinfo=UTC)
+    assert iso_datetime(summer) == "2026-07-01T23:30:15+00:00"
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_every_status_has_a_tag(status):
+    params = status_tag_params(status)
+    assert params["text"] == STATUS_LABELS[status]
+    assert params == status_tag_params(str(status))
+    assert params["classes"] == STATUS_TAG_CLASSES[status]
+
+
+def test_status_tags_are_told_apart_by_colour():
+    assert len(set(STATUS_TAG_CLASSES.values())) == len(Status)
+
+
+def render(source: str, **context) -> str:
+    return render_template_string(source, **context)
+
+
+def test_filters_and_status_tag_macro_in_templates(app):
+    with app.test_request_context():
+        html = render(
+            '{% from "macros/status.html" import status_tag %}'
+            "{{ when | uk_datetime }}|{{ day | uk_date }}|{{ status_tag(status) }}",
+            when=datetime(2026, 11, 25, 18, 10, tzinfo=UTC),
+            day=date(2026, 11, 25),
+            status=Status.CHANGES_REQUESTED,
+        )
+    assert html.startswith("25 November 2026 at 6:10pm|25 November 2026|")
+    assert '<strong class="govuk-tag govuk-tag--yellow">' in html
+    assert "Changes requested" in html
+
+
+def test_moj_timeline(app):
+    items = [
+        {
+            "label": "Approved by Security",
+            "text": "No conditions <b>attached</b>",
+            "datetime": datetime(2026, 11, 25, 18, 10, tzinfo=UTC),
+            "byline": "Sally Security",
+        },
+        {"label": "Submitted", "html": Markup("<p class='govuk-body'>Version 1</p>")},
+    ]
+    with app.test_request_context():
+        html = render(
+            '{% from "macros/moj.html" import moj_timeline %}{{ moj_timeline(items, 3) }}',
+            items=items,
+        )
+    assert html.count('class="moj-timeline__item"') == 2
+    assert '<h3 class="moj-timeline__title">Approved by Security</h3>' in html
+    assert '<p class="moj-timeline__byline">by Sally Security</p>' in html
+    assert '<time datetime="2026-11-25T18:10:00+00:00">25 November 2026 at 6:10pm</time>' in html
+    assert "&lt;b&gt;attached&lt;/b&gt;" in html  # text is escaped...
+    assert "<p class='govuk-body'>Version 1</p>" in html  # ...Markup is not
+
+
+def test_moj_sortable_table(app):
+    with app.test_request_context():
+        html = render(
+            '{% from "macros/moj.html" import moj_sortable_table %}'
+            "{{ moj_sortable_table('Requests awaiting your decision', head, rows) }}",
+            head=[
+                {"text": "Reference", "sort": "none"},
+                {"text": "Days waiting", "sort": "descending", "numeric": True},
+                {"text": "Action"},
+            ],
+            rows=[
+                [
+                    {"text": "PRQ-2026-00001", "header": True},
+                    {"text": "3", "numeric": True, "sort_value": 3},
+                    {"html": Markup('<a class="govuk-link" href="/r/1">View</a>')},
+                ]
+            ],
+        )
+    assert 'data-module="moj-sortable-table"' in html
+    assert "<caption" in html and "Requests awaiting your decision" in html
+    assert 'aria-sort="none">Reference</th>' in html
+    assert 'aria-sort="descending">Days waiting</th>' in html
+    assert '<th scope="col" class="govuk-table__header">Action</th>' in html
+    assert '<th scope="row" class="govuk-table__header"' in html
+    assert 'data-sort-value="3"' in html
+    assert '<a class="govuk-link" href="/r/1">View</a>' in html
+
+
+def test_moj_filter_layout(app):
+    source = """
+        {% from "macros/moj.html" import moj_filter, moj_filter_layout %}
+        {% set filter_html %}
+          {% call moj_filter("/review/", selected=selected, clear_href="/review/") %}
+            <p>fields</p>
+          {% endcall %}
+        {% endset %}
+        {% call moj_filter_layout(filter_html) %}<p>results</p>{% endcall %}
+    """
+    selected = [{"heading": "Department", "items": [{"text": "Home Office", "href": "/review/"}]}]
+    with app.test_request_context():
+        html = render(source, selected=selected)
+    assert 'class="moj-filter-layout__filter"' in html and "<p>results</p>" in html
+    assert '<form class="moj-filter__options" method="get" action="/review/"' in html
+    assert "<p>fields</p>" in html and "Apply filters" in html
+    assert "Remove this filter</span> Home Office" in html
+    assert 'href="/review/">Clear filters</a>' in html
