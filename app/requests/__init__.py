@@ -4,4 +4,4 @@ from flask import Blueprint
 
 blueprint = Blueprint("requests", __name__, url_prefix="/requests")
 
-from app.requests import views  # noqa: E402, F401  (routes register on the blueprint)
+from app.requests import detail, views  # noqa: E402, F401  (routes register on the blueprint)

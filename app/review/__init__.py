@@ -5,4 +5,4 @@ from flask import Blueprint
 
 blueprint = Blueprint("review", __name__, url_prefix="/review")
 
-from app.review import views  # noqa: E402, F401  (routes register on the blueprint)
+from app.review import decide, views  # noqa: E402, F401  (routes register on the blueprint)

@@ -1,0 +1,3 @@
+"""An approver's decision on the current stage of a request. Placeholder."""
+
+from __future__ import annotations
