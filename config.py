@@ -51,6 +51,8 @@ class Config:
         )
         #: Version written into exports and manifests.
         self.APP_VERSION: str = env.get("PERMIT_VERSION", "0.1.0")
+        #: Path of the Ed25519 private key (PEM) that signs export manifests; unset: unsigned.
+        self.AUDIT_SIGNING_KEY: str | None = env.get("AUDIT_SIGNING_KEY")
         self._explicit = {name for name in ("SECRET_KEY", "DATABASE_URL") if name in env}
 
     def problems(self) -> list[str]:

@@ -41,9 +41,10 @@ def register_extensions(app: Flask) -> None:
         models,
         passwords,
     )
-    from app.database import configure_engine
+    from app.database import configure_engine, engine_options
     from app.extensions import csrf, db, login_manager, migrate
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)
     configure_engine(app)
     migrate.init_app(

@@ -9,12 +9,12 @@ stores and hashes.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from app import canonical_json
 from app.workflow import InvalidContent, RequestKind, has_control_characters
 
 #: Longest accepted value of each free-text field, in characters.
@@ -153,7 +153,4 @@ def canonical_content(content: Mapping[str, Any]) -> dict[str, Any]:
 
 def content_sha256(canonical: Mapping[str, Any]) -> str:
     """SHA-256 of canonical content, serialised as in docs/audit-format.md."""
-    text = json.dumps(
-        canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_json.dumps(canonical).encode("utf-8")).hexdigest()

@@ -9,13 +9,20 @@ keeps the audit chain linear on SQLite; PostgreSQL uses an advisory lock instead
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from app.canonical_json import dumps
 from app.extensions import db
+
+
+def engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The engine options: the configured ones, with JSON columns stored canonically."""
+    return {**config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "json_serializer": dumps}
 
 
 def configure_engine(app: Flask) -> None:

@@ -9,7 +9,6 @@ the chain with their own code: change neither without the other.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +17,7 @@ from typing import Any
 from sqlalchemy import select, text
 
 from app.audit.events import EventType
+from app.canonical_json import dumps as canonical_json_dumps
 from app.extensions import SessionLike
 from app.models.audit import GENESIS_HASH, AuditEvent
 from app.models.types import utcnow
@@ -52,13 +52,7 @@ def format_time(moment: datetime) -> str:
 
 def canonical_json(fields: Mapping[str, Any]) -> bytes:
     """The event's hashed fields as canonical JSON bytes (docs/audit-format.md)."""
-    return json.dumps(
-        {name: fields[name] for name in HASHED_FIELDS},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
-    ).encode("utf-8")
+    return canonical_json_dumps({name: fields[name] for name in HASHED_FIELDS}).encode("utf-8")
 
 
 def compute_hash(prev_hash: str, fields: Mapping[str, Any]) -> str:
@@ -115,6 +109,12 @@ def _check_payload(value: Any, path: str = "payload") -> None:
         raise TypeError(f"{path} holds {type(value).__name__}; use str, int, bool or None")
 
 
+def _text_or_none(value: object | None) -> str | None:
+    # Text fields hold null or a non-empty string, never "": so an empty CSV cell can
+    # only mean null (docs/audit-format.md).
+    return str(value) if value is not None and str(value) != "" else None
+
+
 def _lock_chain(session: SessionLike) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHAIN_LOCK_KEY})
@@ -156,17 +156,17 @@ def append_event(
         occurred_at=utcnow(),
         event_type=str(EventType(event_type)),
         actor_id=actor.id,
-        actor_email=actor.email,
+        actor_email=_text_or_none(actor.email),
         actor_roles=sorted(actor.roles),
         request_id=request.id if request is not None else None,
-        request_reference=request.reference if request is not None else None,
-        from_status=str(from_status) if from_status is not None else None,
-        to_status=str(to_status) if to_status is not None else None,
-        stage=stage,
-        comment=comment,
+        request_reference=_text_or_none(request.reference if request is not None else None),
+        from_status=_text_or_none(from_status),
+        to_status=_text_or_none(to_status),
+        stage=_text_or_none(stage),
+        comment=_text_or_none(comment),
         payload=payload,
-        client_address=client.address,
-        correlation_id=client.correlation_id,
+        client_address=_text_or_none(client.address),
+        correlation_id=_text_or_none(client.correlation_id),
         prev_hash=prev_hash,
     )
     event.hash = compute_hash(prev_hash, hashed_fields(event))

@@ -1,0 +1,400 @@
+#!/usr/bin/env python3
+"""Verify a Permit audit export offline, with nothing but Python 3.11's standard library.
+
+    python3 verify_export.py EXPORT [--manifest M] [--public-key KEY.pub.pem]
+                                    [--anchor SEQ:HASH] [--complete | --filtered]
+
+EXPORT is a .csv or .jsonl file written by Permit (`flask audit export`, or the zip
+downloaded from the audit log). The manifest defaults to EXPORT.manifest.json when that
+file exists. Exit status: 0 verified, 1 not verified (the first bad row is named), 2 the
+command was used wrongly.
+
+What it checks (docs/audit-format.md, "Exports"):
+- every row's hash recomputes from the row alone: SHA-256(prev_hash || canonical JSON);
+- rows are in increasing seq order, and consecutive seqs are linked (prev_hash is the
+  previous row's hash); a complete (unfiltered) export also starts at seq 1, has no gaps
+  and ends at the manifest's chain head;
+- the file's SHA-256, size, event count and first and last seq are the manifest's;
+- the manifest's Ed25519 signature, given the public key (this file carries its own
+  small Ed25519 verifier, RFC 8032, so that no package is needed);
+- with --anchor SEQ:HASH (a head published or escrowed earlier), that the export holds
+  exactly that event at that position.
+
+This file is deliberately independent of Permit's own code; Permit's tests run both
+verifiers on the same files and expect the same verdicts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import csv
+import hashlib
+import json
+import re
+import sys
+from json.encoder import encode_basestring  # type: ignore[attr-defined]
+from pathlib import Path
+from typing import Any
+
+BOM = b"\xef\xbb\xbf"
+COLUMNS = (
+    "seq",
+    "occurred_at",
+    "event_type",
+    "actor_id",
+    "actor_email",
+    "actor_roles",
+    "request_id",
+    "request_reference",
+    "from_status",
+    "to_status",
+    "stage",
+    "comment",
+    "payload",
+    "client_address",
+    "correlation_id",
+    "prev_hash",
+    "hash",
+)
+FORMULA_TRIGGERS = "=+-@\t\r'"
+TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z\Z")
+HEX64 = re.compile(rb"[0-9a-f]{64}\Z")
+
+# A JSON Lines row is the event's canonical JSON with this tail in place of its final "}".
+_PREV, _HASH, _END = b',"prev_hash":"', b'","hash":"', b'"}\n'
+_TAIL = len(_PREV) + 64 + len(_HASH) + 64 + len(_END)
+
+
+class Failure(Exception):
+    def __init__(self, reason: str, line: int | None = None, seq: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason, self.line, self.seq = reason, line, seq
+
+    def __str__(self) -> str:
+        where = [f"line {self.line}"] if self.line is not None else []
+        where += [f"seq {self.seq}"] if self.seq is not None else []
+        return f"{', '.join(where) or 'file'}: {self.reason}"
+
+
+class Chain:
+    """The order and link checks, fed one (seq, prev_hash, hash) at a time."""
+
+    def __init__(self, complete: bool, anchor: tuple[int, str] | None) -> None:
+        self.complete, self.anchor = complete, anchor
+        self.count, self.first, self.last, self.last_hash = 0, None, None, None
+        self.anchor_seen = False
+
+    def add(self, line: int, seq: int, prev_hash: str, hash_: str) -> None:
+        last = self.last
+        if last is None:
+            if self.complete and seq != 1:
+                raise Failure("gap: a complete export starts at seq 1", line, seq)
+        elif seq <= last:
+            raise Failure(f"out of order: seq {seq} after seq {last}", line, seq)
+        elif seq != last + 1 and self.complete:
+            raise Failure(f"gap: expected seq {last + 1}", line, seq)
+        if last is not None and seq == last + 1 and prev_hash != self.last_hash:
+            raise Failure("broken link: prev_hash is not the previous event's hash", line, seq)
+        if self.anchor is not None and seq == self.anchor[0]:
+            self.anchor_seen = True
+            if hash_ != self.anchor[1]:
+                raise Failure("anchor mismatch: this seq has a different hash", line, seq)
+        if self.first is None:
+            self.first = seq
+        self.count += 1
+        self.last, self.last_hash = seq, hash_
+
+
+def verify_jsonl(path: Path, chain: Chain) -> None:
+    sha256 = hashlib.sha256
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            if (
+                len(line) <= _TAIL
+                or line[-_TAIL : -_TAIL + len(_PREV)] != _PREV
+                or line[-len(_END) - 64 - len(_HASH) : -len(_END) - 64] != _HASH
+                or line[-len(_END) :] != _END
+            ):
+                raise Failure("not a Permit JSON Lines row (bad ending)", number)
+            prev_hash = line[-_TAIL + len(_PREV) : -_TAIL + len(_PREV) + 64]
+            hash_ = line[-len(_END) - 64 : -len(_END)]
+            canonical = line[:-_TAIL] + b"}"
+            at = canonical.rfind(b'"seq":')
+            end = canonical.find(b",", at)
+            seq_text = canonical[at + 6 : end]
+            if at < 0 or not seq_text.isdigit():
+                raise Failure("no seq in the row", number)
+            seq = int(seq_text)
+            if not HEX64.match(prev_hash):
+                raise Failure("prev_hash is not 64 lower-case hex characters", number, seq)
+            if sha256(prev_hash + canonical).hexdigest().encode() != hash_:
+                raise Failure("hash mismatch: the row's fields do not give its hash", number, seq)
+            chain.add(number, seq, prev_hash.decode(), hash_.decode())
+
+
+def _text(cell: str) -> str:
+    return "null" if cell == "" else encode_basestring(cell)
+
+
+def _integer(cell: str, name: str, number: int) -> str:
+    if cell == "":
+        return "null"
+    if not cell.isdigit():
+        raise Failure(f"{name} is not a whole number", number)
+    return cell
+
+
+def verify_csv(path: Path, chain: Chain) -> None:
+    sha256 = hashlib.sha256
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        if tuple(next(reader, ())) != COLUMNS:
+            raise Failure("the header row is not a Permit export's columns", 1)
+        for row in reader:
+            number = reader.line_num
+            if len(row) != len(COLUMNS):
+                raise Failure(f"expected {len(COLUMNS)} cells, found {len(row)}", number)
+            # Undo the spreadsheet-safety quote (a cell that began with = + - @ tab CR or ').
+            row = [
+                c[1:] if c[:1] == "'" and c[1:2] != "" and c[1] in FORMULA_TRIGGERS else c
+                for c in row
+            ]
+            (seq, occurred_at, event_type, actor_id, actor_email, actor_roles, request_id,
+             request_reference, from_status, to_status, stage, comment, payload,
+             client_address, correlation_id, prev_hash, hash_) = row  # fmt: skip
+            if not seq.isdigit():
+                raise Failure("seq is not a whole number", number)
+            if not TIME.match(occurred_at):
+                raise Failure("occurred_at is not YYYY-MM-DDTHH:MM:SS.ffffffZ", number, int(seq))
+            if not (actor_roles[:1] == "[" and payload[:1] == "{"):
+                raise Failure("actor_roles or payload is not JSON", number, int(seq))
+            if not HEX64.match(prev_hash.encode()):
+                raise Failure("prev_hash is not 64 lower-case hex characters", number, int(seq))
+            canonical = (
+                f'{{"actor_email":{_text(actor_email)},'
+                f'"actor_id":{_integer(actor_id, "actor_id", number)},'
+                f'"actor_roles":{actor_roles},"client_address":{_text(client_address)},'
+                f'"comment":{_text(comment)},"correlation_id":{_text(correlation_id)},'
+                f'"event_type":{_text(event_type)},"from_status":{_text(from_status)},'
+                f'"occurred_at":"{occurred_at}","payload":{payload},'
+                f'"request_id":{_integer(request_id, "request_id", number)},'
+                f'"request_reference":{_text(request_reference)},"seq":{seq},'
+                f'"stage":{_text(stage)},"to_status":{_text(to_status)}}}'
+            )
+            if sha256((prev_hash + canonical).encode()).hexdigest() != hash_:
+                raise Failure(
+                    "hash mismatch: the row's fields do not give its hash", number, int(seq)
+                )
+            chain.add(number, int(seq), prev_hash, hash_)
+
+
+# Ed25519 verification (RFC 8032, section 6, the reference code, verify only). ---------
+
+_P = 2**255 - 19
+_D = -121665 * pow(121666, _P - 2, _P) % _P
+_Q = 2**252 + 27742317777372353535851937790883648493
+_SQRT_M1 = pow(2, (_P - 1) // 4, _P)
+
+
+def _add(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    x = (a[1] - a[0]) * (b[1] - b[0]) % _P
+    y = (a[1] + a[0]) * (b[1] + b[0]) % _P
+    c, d = 2 * a[3] * b[3] * _D % _P, 2 * a[2] * b[2] % _P
+    e, f, g, h = y - x, d - c, d + c, y + x
+    return (e * f, g * h, f * g, e * h)
+
+
+def _mul(s: int, point: tuple[int, ...]) -> tuple[int, ...]:
+    result = (0, 1, 1, 0)
+    while s > 0:
+        if s & 1:
+            result = _add(result, point)
+        point, s = _add(point, point), s >> 1
+    return result
+
+
+def _equal(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    return (a[0] * b[2] - b[0] * a[2]) % _P == 0 and (a[1] * b[2] - b[1] * a[2]) % _P == 0
+
+
+def _recover_x(y: int, sign: int) -> int | None:
+    if y >= _P:
+        return None
+    x2 = (y * y - 1) * pow(_D * y * y + 1, _P - 2, _P)
+    if x2 == 0:
+        return None if sign else 0
+    x = pow(x2, (_P + 3) // 8, _P)
+    if (x * x - x2) % _P != 0:
+        x = x * _SQRT_M1 % _P
+    if (x * x - x2) % _P != 0:
+        return None
+    return _P - x if (x & 1) != sign else x
+
+
+def _decompress(data: bytes) -> tuple[int, ...] | None:
+    if len(data) != 32:
+        return None
+    y = int.from_bytes(data, "little")
+    sign, y = y >> 255, y & ((1 << 255) - 1)
+    x = _recover_x(y, sign)
+    return None if x is None else (x, y, 1, x * y % _P)
+
+
+_GY = 4 * pow(5, _P - 2, _P) % _P
+_G = (_recover_x(_GY, 0) or 0, _GY, 1, (_recover_x(_GY, 0) or 0) * _GY % _P)
+
+
+def ed25519_verify(public: bytes, message: bytes, signature: bytes) -> bool:
+    if len(public) != 32 or len(signature) != 64:
+        return False
+    a, r = _decompress(public), _decompress(signature[:32])
+    s = int.from_bytes(signature[32:], "little")
+    if a is None or r is None or s >= _Q:
+        return False
+    h = int.from_bytes(hashlib.sha512(signature[:32] + public + message).digest(), "little") % _Q
+    return _equal(_mul(s, _G), _add(r, _mul(h, a)))
+
+
+_SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")
+
+
+def read_public_key(path: Path) -> bytes:
+    """A PEM SubjectPublicKeyInfo Ed25519 key (as `flask audit keygen` writes), or the
+    base64 of the raw 32 bytes (as the manifest's signature.public_key shows)."""
+    text = path.read_text(encoding="ascii").strip()
+    body = "".join(line for line in text.splitlines() if not line.startswith("-----"))
+    raw = base64.b64decode(body)
+    if len(raw) == 44 and raw.startswith(_SPKI_PREFIX):
+        return raw[12:]
+    if len(raw) == 32:
+        return raw
+    raise ValueError(f"{path} is not an Ed25519 public key")
+
+
+def canonical(value: Any) -> bytes:
+    return json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    ).encode("utf-8")
+
+
+def check_manifest(manifest: dict[str, Any], path: Path, public_key: bytes | None) -> list[str]:
+    notes = []
+    signature = manifest.get("signature")
+    if signature is None:
+        notes.append("the manifest is unsigned: it proves nothing on its own")
+    elif public_key is None:
+        notes.append("the manifest is signed, but no public key was given to check it")
+    else:
+        unsigned = {k: v for k, v in manifest.items() if k != "signature"}
+        try:
+            good = signature.get("algorithm") == "ed25519" and ed25519_verify(
+                public_key, canonical(unsigned), base64.b64decode(signature["value"])
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            good = False
+        if not good:
+            raise Failure("manifest signature does not verify")
+        notes.append("manifest signature verified")
+    digest, size = hashlib.sha256(), 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    described = manifest.get("file") or {}
+    if described.get("sha256") != digest.hexdigest():
+        raise Failure("the file's SHA-256 is not the manifest's")
+    if described.get("bytes") != size:
+        raise Failure("the file's size is not the manifest's")
+    return notes
+
+
+def check_totals(manifest: dict[str, Any], chain: Chain) -> None:
+    for name, actual in (
+        ("event_count", chain.count),
+        ("first_seq", chain.first),
+        ("last_seq", chain.last),
+    ):
+        if manifest.get(name) != actual:
+            raise Failure(f"{name} is {actual}, the manifest says {manifest.get(name)}")
+    head = manifest.get("chain_head") or {}
+    at_head = head.get("seq") == chain.last and head.get("hash") == chain.last_hash
+    if not manifest.get("filtered") and chain.last is not None and not at_head:
+        raise Failure("the last event is not the manifest's chain head")
+
+
+def verify(
+    path: Path,
+    manifest: dict[str, Any] | None,
+    public_key: bytes | None,
+    anchor: tuple[int, str] | None,
+    complete: bool | None = None,
+) -> tuple[Chain, list[str]]:
+    """Raise Failure at the first problem; return the chain and notes when all holds."""
+    notes = []
+    if manifest is not None:
+        notes += check_manifest(manifest, path, public_key)
+        if complete is None:
+            complete = not manifest.get("filtered", False)
+    elif complete is None:
+        complete = True
+        notes.append("no manifest: the file was checked as a complete export")
+    chain = Chain(complete, anchor)
+    with path.open("rb") as handle:
+        is_csv = handle.read(len(BOM)) == BOM
+    try:
+        (verify_csv if is_csv else verify_jsonl)(path, chain)
+    except UnicodeDecodeError:
+        raise Failure("the file is not UTF-8 text") from None
+    if anchor is not None and not chain.anchor_seen:
+        raise Failure("anchor not found: this export has no such seq", seq=anchor[0])
+    if manifest is not None:
+        check_totals(manifest, chain)
+    return chain, notes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Verify a Permit audit export offline.")
+    parser.add_argument("export", type=Path)
+    parser.add_argument("--manifest", type=Path)
+    parser.add_argument("--public-key", type=Path)
+    parser.add_argument("--anchor", help="SEQ:HASH of an event published earlier")
+    scope = parser.add_mutually_exclusive_group()
+    scope.add_argument("--complete", action="store_true", help="require a complete export")
+    scope.add_argument("--filtered", action="store_true", help="allow gaps between rows")
+    args = parser.parse_args(argv)
+    anchor = None
+    if args.anchor:
+        match = re.fullmatch(r"(\d+):([0-9a-f]{64})", args.anchor.strip().lower())
+        if not match:
+            parser.error("--anchor takes SEQ:HASH with the 64-character hash")
+        anchor = (int(match.group(1)), match.group(2))
+    if not args.export.is_file():
+        parser.error(f"no such file: {args.export}")
+    manifest_path = args.manifest or args.export.with_name(args.export.name + ".manifest.json")
+    manifest = None
+    if args.manifest or manifest_path.is_file():
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            print(f"NOT VERIFIED: the manifest cannot be read ({error})")
+            return 1
+    public_key = read_public_key(args.public_key) if args.public_key else None
+    complete = True if args.complete else False if args.filtered else None
+    try:
+        chain, notes = verify(args.export, manifest, public_key, anchor, complete)
+    except Failure as failure:
+        print(f"NOT VERIFIED: {failure}")
+        return 1
+    for note in notes:
+        print(f"Note: {note}.")
+    if anchor is not None:
+        print(f"Anchor matched: seq {anchor[0]} has hash {anchor[1]}.")
+    print(f"VERIFIED: {chain.count} events, seq {chain.first} to {chain.last}")
+    if chain.last_hash:
+        print(f"Last hash: {chain.last_hash}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
