@@ -1,3 +1,107 @@
-"""An approver's decision on the current stage of a request. Placeholder."""
+"""An approver's decision on the current stage of a request.
+
+GET shows the request, the stages so far and the decision form, or says why this person
+may not decide. POST: load (404), authorise against what the approver saw (403 not
+theirs to decide, 409 someone else decided first), validate, decide_stage, commit, flash,
+back to the queue. A refused decision stores nothing.
+"""
 
 from __future__ import annotations
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from app.auth.guards import role_required
+from app.extensions import db
+from app.models.requests import AccessRequest
+from app.operations.decide_stage import decide_stage
+from app.requests.detail import decision_refusal, request_page
+from app.requests.loading import load_request
+from app.review import blueprint
+from app.review.forms import DecisionForm
+from app.roles import Role
+from app.web import client_from_request
+from app.workflow import (
+    ConditionsRequired,
+    InvalidContent,
+    NotPermitted,
+    Outcome,
+    ReasonRequired,
+    Refusal,
+    StaleRequest,
+)
+
+#: What the success banner says, by outcome.
+DONE: dict[Outcome, str] = {
+    Outcome.APPROVE: "You approved {reference} at the {stage} stage",
+    Outcome.APPROVE_WITH_CONDITIONS: (
+        "You approved {reference} with conditions at the {stage} stage"
+    ),
+    Outcome.REQUEST_CHANGES: "You asked for changes to {reference} at the {stage} stage",
+    Outcome.REJECT: "You rejected {reference} at the {stage} stage",
+}
+
+
+@blueprint.route("/<reference>/decide", methods=["GET", "POST"])
+@role_required(Role.APPROVER)
+def decide(reference: str) -> ResponseReturnValue:
+    access_request = load_request(reference)
+    form = DecisionForm()
+    if request.method == "GET":
+        form.stage.data = access_request.current_stage or ""
+        form.version.data = str(access_request.version)
+        return _page(access_request, form, decision_refusal(current_user, access_request))
+
+    if not form.stage.data or form.seen_version is None:
+        abort(400)
+    refusal = decision_refusal(
+        current_user, access_request, stage=form.stage.data, version=form.seen_version
+    )
+    if refusal is not None:
+        return _page(access_request, form, refusal)
+    if not form.validate_on_submit():
+        return _page(access_request, form)
+    decision = form.decision()
+    try:
+        decided = decide_stage(
+            access_request, current_user, **decision, client=client_from_request()
+        )
+    except (ReasonRequired, ConditionsRequired, InvalidContent) as refused:
+        db.session.rollback()
+        form.show_refusal(refused)
+        return _page(access_request, form)
+    except Refusal as refused:  # the request moved on between the check and the lock
+        db.session.rollback()
+        return _page(access_request, form, refused)
+    db.session.commit()
+    flash(
+        DONE[decision["outcome"]].format(
+            reference=access_request.reference, stage=decided.stage.name
+        ),
+        "success",
+    )
+    return redirect(url_for("review.queue"))
+
+
+def _page(
+    access_request: AccessRequest, form: DecisionForm, refusal: Refusal | None = None
+) -> ResponseReturnValue:
+    """The decision page: the form, or why not (403 not theirs to decide, 409 moved on;
+    a GET that only explains is a 200)."""
+    status = 200
+    if refusal is not None and request.method == "POST":
+        status = 403 if isinstance(refusal, NotPermitted) else 409
+    page = request_page(access_request, current_user, with_history=False)
+    response = make_response(
+        render_template(
+            "review/decide.html",
+            page=page,
+            form=form,
+            refusal=refusal,
+            stale=isinstance(refusal, StaleRequest),
+        ),
+        status,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
