@@ -102,9 +102,16 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    from app.cli import audit_cli, seed_demo_command, seed_reference_command, users_cli
+    from app.cli import (
+        audit_cli,
+        seed_demo_command,
+        seed_reference_command,
+        seed_scale_command,
+        users_cli,
+    )
 
     app.cli.add_command(seed_reference_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(seed_scale_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)

@@ -82,7 +82,10 @@ class Chain:
 
     def __init__(self, complete: bool, anchor: tuple[int, str] | None) -> None:
         self.complete, self.anchor = complete, anchor
-        self.count, self.first, self.last, self.last_hash = 0, None, None, None
+        self.count = 0
+        self.first: int | None = None
+        self.last: int | None = None
+        self.last_hash: str | None = None
         self.anchor_seen = False
 
     def add(self, line: int, seq: int, prev_hash: str, hash_: str) -> None:
@@ -206,7 +209,7 @@ def _add(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def _mul(s: int, point: tuple[int, ...]) -> tuple[int, ...]:
-    result = (0, 1, 1, 0)
+    result: tuple[int, ...] = (0, 1, 1, 0)
     while s > 0:
         if s & 1:
             result = _add(result, point)

@@ -1,7 +1,13 @@
 """Command-line tools: `flask --app wsgi <command>`."""
 
 from app.cli.audit import audit_cli
-from app.cli.seed import seed_demo_command, seed_reference_command
+from app.cli.seed import seed_demo_command, seed_reference_command, seed_scale_command
 from app.cli.users import users_cli
 
-__all__ = ["audit_cli", "seed_demo_command", "seed_reference_command", "users_cli"]
+__all__ = [
+    "audit_cli",
+    "seed_demo_command",
+    "seed_reference_command",
+    "seed_scale_command",
+    "users_cli",
+]

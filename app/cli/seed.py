@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import current_app
 
 from app.extensions import db
 from app.seed.demo import DEFAULT_DEMO_PASSWORD, DEMO_USERS, seed_demo_data
 from app.seed.reference import ensure_reference_data
+from app.seed.scale import seed_scale
 
 
 @click.command("seed-reference")
@@ -44,3 +47,17 @@ def seed_demo_command(password: str) -> None:
             + (f"  stages: {', '.join(demo.stages)}" if demo.stages else "")
             + (f"  department: {demo.department}" if demo.department else "")
         )
+
+
+@click.command("seed-scale")
+@click.option("--requests", "requests", type=click.IntRange(0), default=1000, show_default=True)
+@click.option("--events", "events", type=click.IntRange(0), default=100_000, show_default=True)
+def seed_scale_command(requests: int, events: int) -> None:
+    """Add many requests and a long, valid audit chain quickly (never in production)."""
+    if current_app.config["PERMIT_ENV"] == "production":
+        raise click.ClickException("seed-scale refuses to run in production")
+    with click.progressbar(length=events, label="Events", file=sys.stderr) as bar:
+        result = seed_scale(requests, events, progress=bar.update)
+    db.session.commit()
+    click.echo(f"Added {result.requests} requests and {result.events} events.")
+    click.echo(f"Chain head: {result.head_seq}:{result.head_hash}")
