@@ -1,7 +1,8 @@
-"""Officers: their department's requests. (A placeholder until the officer screens land.)"""
+"""Requests: the officers' screens, the request page everyone shares, and the printable
+decision record."""
 
 from flask import Blueprint
 
 blueprint = Blueprint("requests", __name__, url_prefix="/requests")
 
-from app.requests import detail, views  # noqa: E402, F401  (routes register on the blueprint)
+from app.requests import detail, record, views  # noqa: E402, F401  (routes register here)

@@ -1,0 +1,3 @@
+"""The printable decision record of a request. Placeholder."""
+
+from __future__ import annotations
