@@ -14,6 +14,8 @@ from app.models.requests import AccessRequest
 def load_request(reference: str) -> AccessRequest:
     """The request with this reference, or 404 when it does not exist or the signed-in
     person may not see it (so its existence does not leak to other departments)."""
+    if "\x00" in reference:  # PostgreSQL refuses NUL in a query: no reference has one
+        abort(404)
     request = db.session.scalar(
         select(AccessRequest).where(AccessRequest.reference == reference.upper())
     )
