@@ -25,7 +25,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import String, Text, bindparam, cast, func
 from sqlalchemy.sql.elements import ColumnElement
 
-from app.audit_log.queries import AuditFilters, filtered_events
+from app.audit.filters import AuditFilters, filtered_events
 from app.extensions import SessionLike
 from app.models.audit import AuditEvent
 
@@ -117,11 +117,12 @@ def stream_rows(
     # result layer would cost as much again as the database's work (bench/export.py).
     compiled = query.compile(dialect=connection.dialect)
     sql, names = str(compiled), compiled.positiontup
+    params = _driver_params(compiled, connection.dialect)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     last = 0
     try:
         while True:
-            values = {**compiled.params, "after": last}
+            values = {**params, "after": last}
             cursor.execute(sql, [values[name] for name in names] if names else values)
             rows = cursor.fetchall()
             yield from rows
@@ -130,6 +131,19 @@ def stream_rows(
             last = rows[-1][0]
     finally:
         cursor.close()
+
+
+def _driver_params(compiled: Any, dialect: Any) -> dict[str, Any]:
+    """The query's parameters as SQLAlchemy would hand them to the driver: through each
+    type's bind processor. A date filter's bounds are aware datetimes that `UTCDateTime`
+    turns into naive UTC, as stored; passed raw, PostgreSQL would read them through the
+    session's TimeZone and shift the days wherever that is not UTC."""
+    params = dict(compiled.params)
+    for name, bind in compiled.binds.items():
+        processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is not None and params.get(name) is not None:
+            params[name] = processor(params[name])
+    return params
 
 
 # Writers: each turns rows into chunks of bytes. -------------------------------------

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 
 from app.audit.chain import format_time
 from app.audit.export import ExportFormat, ExportTally
-from app.audit_log.queries import AuditFilters
+from app.audit.filters import AuditFilters
 from app.canonical_json import dumps
 from app.models.types import utcnow
 

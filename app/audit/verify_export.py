@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,16 +19,22 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from app.audit.chain import compute_hash
+from app.audit.chain import canonical_json, compute_hash
 from app.audit.export import EXPORT_COLUMNS, FORMULA_TRIGGERS
 from app.audit.manifest import verify_signature
+from app.canonical_json import dumps
 
 _INT_COLUMNS = {"seq", "actor_id", "request_id"}
 _JSON_COLUMNS = {"actor_roles", "payload"}
+_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z\Z", re.ASCII)
 
 
 class BadRow(Exception):
-    """A row that cannot be read as an event at all."""
+    """A row that cannot be read as an event at all; `line` when the reader knows it."""
+
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        super().__init__(reason)
+        self.line = line
 
 
 @dataclass
@@ -66,12 +73,19 @@ def _csv_value(name: str, cell: str) -> Any:
         cell = cell[1:]  # the export's spreadsheet-safety quote
     if cell == "":
         return None
+    # Cells must be exactly what the export writes, as the standalone verifier (which
+    # hashes the cells' text) requires: "007" or '{"a": 1}' would read as the same value.
     if name in _INT_COLUMNS:
-        if not cell.isdigit():
+        if not (cell.isascii() and cell.isdigit()) or cell != str(int(cell)):
             raise BadRow(f"{name} is not a whole number")
         return int(cell)
     if name in _JSON_COLUMNS:
-        return json.loads(cell)
+        value = json.loads(cell)
+        if dumps(value) != cell:
+            raise BadRow(f"{name} is not canonical JSON")
+        return value
+    if name == "occurred_at" and not _TIME.match(cell):
+        raise BadRow("occurred_at is not YYYY-MM-DDTHH:MM:SS.ffffffZ")
     return cell
 
 
@@ -79,32 +93,61 @@ BOM = b"\xef\xbb\xbf"
 
 
 def _csv_events(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    # A byte that is not UTF-8 becomes a lone surrogate, so the row holding it is named.
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         yield from _csv_rows(csv.reader(handle))
 
 
 def _csv_rows(reader: Any) -> Iterator[tuple[int, dict[str, Any]]]:
     header = next(reader, None)
     if header is None or tuple(header) != EXPORT_COLUMNS:
-        raise BadRow("the header row is not the export's columns")
-    for row in reader:
+        raise BadRow("the header row is not the export's columns", 1)
+    while True:
+        try:
+            row = next(reader, None)
+        except csv.Error as error:  # a cell over the csv module's size limit, say
+            raise BadRow(str(error), reader.line_num) from None
+        if row is None:
+            return
+        line = reader.line_num
         if len(row) != len(EXPORT_COLUMNS):
-            raise BadRow(f"expected {len(EXPORT_COLUMNS)} cells, found {len(row)}")
-        yield (
-            reader.line_num,
-            {name: _csv_value(name, cell) for name, cell in zip(EXPORT_COLUMNS, row, strict=True)},
-        )
+            raise BadRow(f"expected {len(EXPORT_COLUMNS)} cells, found {len(row)}", line)
+        try:
+            "".join(row).encode("utf-8")
+        except UnicodeEncodeError:
+            raise BadRow("the row is not UTF-8 text", line) from None
+        try:
+            event = {
+                name: _csv_value(name, cell) for name, cell in zip(EXPORT_COLUMNS, row, strict=True)
+            }
+        except BadRow as error:
+            raise BadRow(str(error), line) from None
+        yield line, event
 
 
 def _jsonl_events(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     with path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
             if not line.endswith(b"\n"):
-                raise BadRow("every line of a JSON Lines export ends with a line feed")
-            event = json.loads(line)
+                raise BadRow("every line of a JSON Lines export ends with a line feed", number)
+            try:
+                event = json.loads(line)
+            except ValueError as error:
+                raise BadRow(str(error), number) from None
             if not isinstance(event, dict) or set(event) != set(EXPORT_COLUMNS):
-                raise BadRow("the line does not hold exactly the export's fields")
+                raise BadRow("the line does not hold exactly the export's fields", number)
+            if not (isinstance(event["prev_hash"], str) and isinstance(event["hash"], str)):
+                raise BadRow("prev_hash and hash are not strings", number)
+            # The hash covers the line's exact bytes (the standalone verifier hashes them
+            # as they are): spaces or a repeated key would change what a reader sees.
+            if line != _jsonl_form(event):
+                raise BadRow("the line is not in the export's canonical form", number)
             yield number, event
+
+
+def _jsonl_form(event: dict[str, Any]) -> bytes:
+    tail = f',"prev_hash":{dumps(event["prev_hash"])},"hash":{dumps(event["hash"])}}}\n'
+    return canonical_json(event)[:-1] + tail.encode("utf-8")
 
 
 def _file_digest(path: Path) -> tuple[str, int]:
@@ -157,7 +200,8 @@ def verify_file(
             verdict.last_seq, verdict.last_hash = event["seq"], event["hash"]
             previous = event
     except (BadRow, ValueError, KeyError, TypeError) as error:
-        verdict.problem = FileProblem(line + 1 if line else None, None, f"unreadable: {error}")
+        where = getattr(error, "line", None) or (line + 1 if line else None)
+        verdict.problem = FileProblem(where, None, f"unreadable: {error}")
         return verdict
     verdict.problem = _check_totals(verdict, manifest, anchor, seen_anchor)
     return verdict
@@ -200,6 +244,9 @@ def _check_manifest_against_file(
             return FileProblem(None, None, "manifest signature does not verify")
         else:
             verdict.notes.append("manifest signature verified")
+    elif public_key is not None:
+        # A key was given to check a signature: a manifest stripped of it must not pass.
+        return FileProblem(None, None, "the manifest is unsigned, but a public key was given")
     else:
         verdict.notes.append("the manifest is unsigned: it proves nothing on its own")
     described = manifest.get("file", {})

@@ -1,15 +1,88 @@
-"""Auditors' screens. Placeholder: replace with the real audit log."""
+"""Auditors' screens: the audit log with filters, and verifying the chain on demand.
+
+Every view here only reads. The whole blueprint is for auditors (`roles_guard`, which
+covers the blueprint's other modules too). "Verify the audit chain" is a POST so that
+following a link or a prefetch cannot start a read of the whole trail; it carries a CSRF
+token like every other form, and writes nothing.
+"""
 
 from __future__ import annotations
 
-from flask import render_template
+from urllib.parse import urlencode
 
+from flask import render_template, request, url_for
+
+from app.audit.verify import verify_database
 from app.audit_log import blueprint
-from app.auth.guards import role_required
+from app.audit_log.forms import AuditFilterForm
+from app.audit_log.labels import event_label
+from app.audit_log.queries import (
+    MAX_SEQ,
+    department_choices,
+    event_page,
+    platform_names,
+    stage_names,
+)
+from app.auth.guards import roles_guard
+from app.extensions import db
+from app.models.types import utcnow
 from app.roles import Role
+from app.workflow import STATUS_LABELS
+
+blueprint.before_request(roles_guard(Role.AUDITOR))
 
 
 @blueprint.get("/")
-@role_required(Role.AUDITOR)
 def index() -> str:
-    return render_template("audit_log/index.html")
+    form = AuditFilterForm.from_query(
+        request.args,
+        departments=department_choices(db.session),
+        platforms=platform_names(db.session),
+    )
+    page = None
+    if form.validate():
+        page = event_page(
+            db.session,
+            form.filters(),
+            before=_cursor(request.args.get("before")),
+            after=_cursor(request.args.get("after")),
+        )
+    return render_template(
+        "audit_log/index.html",
+        form=form,
+        page=page,
+        selected=form.selected(lambda name: _log_url(form.query_pairs(without=name))),
+        clear_href=url_for("audit_log.index"),
+        newer_href=_page_url(form, "after", page.newer_after) if page else None,
+        older_href=_page_url(form, "before", page.older_before) if page else None,
+        stage_names=stage_names(db.session),
+        status_labels={str(status): label for status, label in STATUS_LABELS.items()},
+        event_label=event_label,
+    )
+
+
+@blueprint.route("/verify", methods=["GET", "POST"])
+def verify() -> str:
+    """GET: the button. POST: recompute every hash and link of the stored chain, and say
+    what was found. Nothing is written either way."""
+    if request.method == "GET":
+        return render_template("audit_log/verify.html", result=None)
+    result = verify_database(db.session)
+    return render_template("audit_log/verify.html", result=result, checked_at=utcnow())
+
+
+def _cursor(value: str | None) -> int | None:
+    """A seq from the query string, or None for anything that is not one (ignored)."""
+    if value is None or not (value.isascii() and value.isdecimal()) or len(value) > 19:
+        return None
+    seq = int(value)
+    return seq if 1 <= seq <= MAX_SEQ else None
+
+
+def _log_url(pairs: list[tuple[str, str]]) -> str:
+    base = url_for("audit_log.index")
+    return f"{base}?{urlencode(pairs)}" if pairs else base
+
+
+def _page_url(form: AuditFilterForm, name: str, seq: int | None) -> str | None:
+    return _log_url([*form.query_pairs(), (name, str(seq))]) if seq is not None else None
