@@ -455,3 +455,10 @@ def test_a_page_changed_behind_the_scenes_still_shows_stored_times_in_london(cli
     db.session.commit()
     page = text_of(client_for(world.officer).get(url(request)).get_data(as_text=True))
     assert "Last submitted 2 July 2026 at 12:30am" in page  # BST
+
+
+def test_the_request_page_links_to_its_printable_decision_record(client_for, world):
+    access_request = world.submitted()
+    db.session.commit()
+    page = client_for(world.auditor).get(f"/requests/{access_request.reference}")
+    assert f'href="/requests/{access_request.reference}/record"' in page.get_data(as_text=True)
