@@ -88,7 +88,9 @@ class Chain:
         self.last_hash: str | None = None
         self.anchor_seen = False
 
-    def add(self, line: int, seq: int, prev_hash: str, hash_: str) -> None:
+    def add(self, line: int, seq: int, prev_hash: str, hash_: str, recomputed: str) -> None:
+        """Check the row's place (seq, then link), then its hash, in the order Permit's
+        own verifier does, so that both name the same reason."""
         last = self.last
         if last is None:
             if self.complete and seq != 1:
@@ -99,6 +101,8 @@ class Chain:
             raise Failure(f"gap: expected seq {last + 1}", line, seq)
         if last is not None and seq == last + 1 and prev_hash != self.last_hash:
             raise Failure("broken link: prev_hash is not the previous event's hash", line, seq)
+        if recomputed != hash_:
+            raise Failure("hash mismatch: the row's fields do not give its hash", line, seq)
         if self.anchor is not None and seq == self.anchor[0]:
             self.anchor_seen = True
             if hash_ != self.anchor[1]:
@@ -131,65 +135,73 @@ def verify_jsonl(path: Path, chain: Chain) -> None:
             seq = int(seq_text)
             if not HEX64.match(prev_hash):
                 raise Failure("prev_hash is not 64 lower-case hex characters", number, seq)
-            if sha256(prev_hash + canonical).hexdigest().encode() != hash_:
-                raise Failure("hash mismatch: the row's fields do not give its hash", number, seq)
-            chain.add(number, seq, prev_hash.decode(), hash_.decode())
+            recomputed = sha256(prev_hash + canonical).hexdigest()
+            chain.add(number, seq, prev_hash.decode(), hash_.decode(), recomputed)
 
 
 def _text(cell: str) -> str:
     return "null" if cell == "" else encode_basestring(cell)
 
 
+def _whole(cell: str) -> bool:
+    return cell.isascii() and cell.isdigit()  # str.isdigit alone takes "²", other scripts' digits
+
+
 def _integer(cell: str, name: str, number: int) -> str:
     if cell == "":
         return "null"
-    if not cell.isdigit():
+    if not _whole(cell):
         raise Failure(f"{name} is not a whole number", number)
     return cell
 
 
 def verify_csv(path: Path, chain: Chain) -> None:
-    sha256 = hashlib.sha256
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    # A byte that is not UTF-8 becomes a lone surrogate, which cannot be encoded again:
+    # the row holding it is named.
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
         reader = csv.reader(handle)
-        if tuple(next(reader, ())) != COLUMNS:
-            raise Failure("the header row is not a Permit export's columns", 1)
-        for row in reader:
-            number = reader.line_num
-            if len(row) != len(COLUMNS):
-                raise Failure(f"expected {len(COLUMNS)} cells, found {len(row)}", number)
-            # Undo the spreadsheet-safety quote (a cell that began with = + - @ tab CR or ').
-            row = [
-                c[1:] if c[:1] == "'" and c[1:2] != "" and c[1] in FORMULA_TRIGGERS else c
-                for c in row
-            ]
-            (seq, occurred_at, event_type, actor_id, actor_email, actor_roles, request_id,
-             request_reference, from_status, to_status, stage, comment, payload,
-             client_address, correlation_id, prev_hash, hash_) = row  # fmt: skip
-            if not seq.isdigit():
-                raise Failure("seq is not a whole number", number)
-            if not TIME.match(occurred_at):
-                raise Failure("occurred_at is not YYYY-MM-DDTHH:MM:SS.ffffffZ", number, int(seq))
-            if not (actor_roles[:1] == "[" and payload[:1] == "{"):
-                raise Failure("actor_roles or payload is not JSON", number, int(seq))
-            if not HEX64.match(prev_hash.encode()):
-                raise Failure("prev_hash is not 64 lower-case hex characters", number, int(seq))
-            canonical = (
-                f'{{"actor_email":{_text(actor_email)},'
-                f'"actor_id":{_integer(actor_id, "actor_id", number)},'
-                f'"actor_roles":{actor_roles},"client_address":{_text(client_address)},'
-                f'"comment":{_text(comment)},"correlation_id":{_text(correlation_id)},'
-                f'"event_type":{_text(event_type)},"from_status":{_text(from_status)},'
-                f'"occurred_at":"{occurred_at}","payload":{payload},'
-                f'"request_id":{_integer(request_id, "request_id", number)},'
-                f'"request_reference":{_text(request_reference)},"seq":{seq},'
-                f'"stage":{_text(stage)},"to_status":{_text(to_status)}}}'
-            )
-            if sha256((prev_hash + canonical).encode()).hexdigest() != hash_:
-                raise Failure(
-                    "hash mismatch: the row's fields do not give its hash", number, int(seq)
-                )
-            chain.add(number, int(seq), prev_hash, hash_)
+        try:
+            if tuple(next(reader, ())) != COLUMNS:
+                raise Failure("the header row is not a Permit export's columns", 1)
+            for row in reader:
+                try:
+                    _verify_csv_row(row, reader.line_num, chain)
+                except UnicodeEncodeError:
+                    seq = int(row[0]) if row and _whole(row[0]) else None
+                    raise Failure("the row is not UTF-8 text", reader.line_num, seq) from None
+        except csv.Error as error:  # a cell over the csv module's size limit, say
+            raise Failure(str(error), reader.line_num) from None
+
+
+def _verify_csv_row(row: list[str], number: int, chain: Chain) -> None:
+    if len(row) != len(COLUMNS):
+        raise Failure(f"expected {len(COLUMNS)} cells, found {len(row)}", number)
+    # Undo the spreadsheet-safety quote (a cell that began with = + - @ tab CR or ').
+    row = [c[1:] if c[:1] == "'" and c[1:2] != "" and c[1] in FORMULA_TRIGGERS else c for c in row]
+    (seq, occurred_at, event_type, actor_id, actor_email, actor_roles, request_id,
+     request_reference, from_status, to_status, stage, comment, payload,
+     client_address, correlation_id, prev_hash, hash_) = row  # fmt: skip
+    if not _whole(seq):
+        raise Failure("seq is not a whole number", number)
+    if not TIME.match(occurred_at):
+        raise Failure("occurred_at is not YYYY-MM-DDTHH:MM:SS.ffffffZ", number, int(seq))
+    if not (actor_roles[:1] == "[" and payload[:1] == "{"):
+        raise Failure("actor_roles or payload is not JSON", number, int(seq))
+    if not HEX64.match(prev_hash.encode()):
+        raise Failure("prev_hash is not 64 lower-case hex characters", number, int(seq))
+    canonical = (
+        f'{{"actor_email":{_text(actor_email)},'
+        f'"actor_id":{_integer(actor_id, "actor_id", number)},'
+        f'"actor_roles":{actor_roles},"client_address":{_text(client_address)},'
+        f'"comment":{_text(comment)},"correlation_id":{_text(correlation_id)},'
+        f'"event_type":{_text(event_type)},"from_status":{_text(from_status)},'
+        f'"occurred_at":"{occurred_at}","payload":{payload},'
+        f'"request_id":{_integer(request_id, "request_id", number)},'
+        f'"request_reference":{_text(request_reference)},"seq":{seq},'
+        f'"stage":{_text(stage)},"to_status":{_text(to_status)}}}'
+    )
+    recomputed = hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+    chain.add(number, int(seq), prev_hash, hash_, recomputed)
 
 
 # Ed25519 verification (RFC 8032, section 6, the reference code, verify only). ---------
@@ -284,6 +296,9 @@ def canonical(value: Any) -> bytes:
 def check_manifest(manifest: dict[str, Any], path: Path, public_key: bytes | None) -> list[str]:
     notes = []
     signature = manifest.get("signature")
+    if signature is None and public_key is not None:
+        # A key was given to check a signature: a manifest stripped of it must not pass.
+        raise Failure("the manifest is unsigned, but a public key was given")
     if signature is None:
         notes.append("the manifest is unsigned: it proves nothing on its own")
     elif public_key is None:

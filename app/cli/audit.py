@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from app.audit.chain import chain_head
 from app.audit.events import EventType
 from app.audit.export import ExportFormat, ExportTally, export_chunks
+from app.audit.filters import AuditFilters, filtered_events
 from app.audit.manifest import (
     ExportContext,
     build_manifest,
@@ -29,7 +30,6 @@ from app.audit.manifest import (
 )
 from app.audit.verify import verify_database
 from app.audit.verify_export import verify_file
-from app.audit_log.queries import AuditFilters, filtered_events
 from app.extensions import db
 from app.models.audit import AuditEvent
 from app.operations.record_export import record_export
