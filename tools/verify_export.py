@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 BOM = b"\xef\xbb\xbf"
+GENESIS = "0" * 64
 COLUMNS = (
     "seq",
     "occurred_at",
@@ -101,6 +102,8 @@ class Chain:
             raise Failure(f"gap: expected seq {last + 1}", line, seq)
         if last is not None and seq == last + 1 and prev_hash != self.last_hash:
             raise Failure("broken link: prev_hash is not the previous event's hash", line, seq)
+        if seq == 1 and prev_hash != GENESIS:
+            raise Failure("broken link: the first event's prev_hash is not 64 zeros", line, seq)
         if recomputed != hash_:
             raise Failure("hash mismatch: the row's fields do not give its hash", line, seq)
         if self.anchor is not None and seq == self.anchor[0]:
@@ -397,7 +400,10 @@ def main(argv: list[str] | None = None) -> int:
         except (OSError, ValueError) as error:
             print(f"NOT VERIFIED: the manifest cannot be read ({error})")
             return 1
-    public_key = read_public_key(args.public_key) if args.public_key else None
+    try:
+        public_key = read_public_key(args.public_key) if args.public_key else None
+    except (OSError, ValueError) as error:
+        parser.error(f"--public-key: {error}")
     complete = True if args.complete else False if args.filtered else None
     try:
         chain, notes = verify(args.export, manifest, public_key, anchor, complete)

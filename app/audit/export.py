@@ -102,9 +102,10 @@ def stream_rows(
     filters: AuditFilters,
     *,
     up_to_seq: int,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
 ) -> Iterator[Row]:
     """Matching events with seq <= `up_to_seq`, oldest first, as tuples of EXPORT_COLUMNS."""
+    batch_size = batch_size or BATCH_SIZE
     connection = session.connection()
     query = (
         filtered_events(filters)

@@ -23,6 +23,7 @@ from app.audit.chain import canonical_json, compute_hash
 from app.audit.export import EXPORT_COLUMNS, FORMULA_TRIGGERS
 from app.audit.manifest import verify_signature
 from app.canonical_json import dumps
+from app.models.audit import GENESIS_HASH
 
 _INT_COLUMNS = {"seq", "actor_id", "request_id"}
 _JSON_COLUMNS = {"actor_roles", "payload"}
@@ -220,6 +221,8 @@ def _check_event(
         return FileProblem(line, seq, f"out of order: seq {seq} after seq {previous['seq']}")
     elif seq != previous["seq"] + 1 and complete:
         return FileProblem(line, seq, f"gap: expected seq {previous['seq'] + 1}")
+    if seq == 1 and event["prev_hash"] != GENESIS_HASH:
+        return FileProblem(line, seq, "broken link: the first event's prev_hash is not 64 zeros")
     if (
         previous is not None
         and seq == previous["seq"] + 1

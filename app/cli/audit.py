@@ -117,7 +117,12 @@ def _verify_export_file(
         except ValueError as error:
             click.echo(f"Export NOT verified: the manifest is not JSON ({error}).")
             raise SystemExit(1) from None
-    public_key = load_public_key(public_key_path) if public_key_path else None
+    try:
+        public_key = load_public_key(public_key_path) if public_key_path else None
+    except ValueError as error:
+        raise click.ClickException(
+            f"{public_key_path} is not an Ed25519 public key ({error})"
+        ) from None
     verdict = verify_file(file_path, manifest=manifest, public_key=public_key, anchor=anchor)
     for note in verdict.notes:
         click.echo(f"Note: {note}.")

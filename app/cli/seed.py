@@ -59,5 +59,8 @@ def seed_scale_command(requests: int, events: int) -> None:
     with click.progressbar(length=events, label="Events", file=sys.stderr) as bar:
         result = seed_scale(requests, events, progress=bar.update)
     db.session.commit()
-    click.echo(f"Added {result.requests} requests and {result.events} events.")
+    click.echo(
+        f"Added {result.requests} requests and {result.events} events "
+        "(and, on a database without them, the demo users and requests)."
+    )
     click.echo(f"Chain head: {result.head_seq}:{result.head_hash}")

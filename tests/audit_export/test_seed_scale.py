@@ -28,7 +28,7 @@ def test_seed_scale_adds_that_many_requests_and_events_and_the_chain_verifies(
     result = run("seed-scale", "--requests", "30", "--events", "500")
 
     assert result.exit_code == 0, result.output
-    assert "Added 30 requests and 500 events." in result.output
+    assert "Added 30 requests and 500 events" in result.output
     assert count(AccessRequest) == requests + 30
     assert count(AuditEvent) == events + 500
     head = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
