@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test install install-dev assets migrate seed lint format typecheck clean
+.PHONY: run test test-browser install install-dev assets migrate seed lint format typecheck clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -57,8 +57,14 @@ seed: migrate
 run: seed assets
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
+# tests/browser/ runs in the same pytest run: Playwright (requirements-dev.txt) driving
+# Debian's Chromium at /usr/bin/chromium, checked with axe-core (package.json). Without
+# Chromium those tests skip with one line; .ci/run installs it.
 test: install-dev assets
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-browser: install-dev assets
+	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .
