@@ -1,10 +1,11 @@
 """The request page, for everyone who may see the request (`app.access.can_view`).
 
 What was asked, where each approval stage stands for the current revision, the conditions
-attached, and the request's whole history from its audit events. Officers of the
-department see their next steps; approvers see a call to decide or why they may not;
-auditors and admins only read. The decision page reuses `request_page` and the
-templates/requests/_detail_*.html partials.
+attached, and the request's whole history from its audit events. A request sent back for
+changes says so at the top, with the approver's reason. Officers of the department see
+their next steps; approvers see a call to decide or why they may not; auditors and admins
+only read. The decision page reuses `request_page` and the templates/requests/_detail_*.html
+partials.
 """
 
 from __future__ import annotations
@@ -107,6 +108,18 @@ class ConditionsNote:
 
 
 @dataclass(frozen=True)
+class ChangesRequestedNote:
+    """Why the request was sent back, shown at the top of the page until it is resubmitted."""
+
+    stage: str
+    decided_at: datetime
+    #: The approver's reason, escaped, its line breaks kept.
+    reason: Markup
+    #: Where an officer of the department answers it; None for everyone else.
+    answer_href: str | None
+
+
+@dataclass(frozen=True)
 class ActionLink:
     text: str
     href: str
@@ -123,6 +136,8 @@ class RequestPage:
     stages: list[StageState]
     #: Approvals with conditions on the current revision.
     conditions: list[ConditionsNote]
+    #: While the status is changes_requested: which stage sent it back, and why.
+    changes_requested: ChangesRequestedNote | None = None
     #: moj_timeline items, newest first (empty when not asked for).
     history: list[dict[str, Any]] = field(default_factory=list)
     #: What an officer of the department can do next.
@@ -156,6 +171,7 @@ def request_page(request: AccessRequest, user: User, *, with_history: bool = Tru
             for s in stages
             if s.decision is not None and s.decision.outcome == Outcome.APPROVE_WITH_CONDITIONS
         ],
+        changes_requested=changes_requested_note(request, user, stages),
         history=history_items(request, names) if with_history else [],
         officer_actions=officer_actions(request, user),
     )
@@ -268,15 +284,48 @@ def _row(key: str, value: str | Markup) -> dict[str, Any]:
     return {"key": {"text": key}, "value": shown}
 
 
+def changes_requested_note(
+    request: AccessRequest, user: User, stages: list[StageState]
+) -> ChangesRequestedNote | None:
+    """The decision that sent the request back, while it waits for its officers' answer.
+
+    It is on the current revision: a request is resubmitted as a new one.
+    """
+    if Status(request.status) is not Status.CHANGES_REQUESTED:
+        return None
+    for stage in stages:
+        decision = stage.decision
+        if decision is not None and decision.outcome == Outcome.REQUEST_CHANGES:
+            return ChangesRequestedNote(
+                stage=stage.name,
+                decided_at=decision.decided_at,
+                reason=multiline(decision.reason),
+                answer_href=answer_changes_href(request, user),
+            )
+    return None
+
+
+def answer_changes_href(request: AccessRequest, user: User) -> str | None:
+    """Where `user` answers the changes asked for: the first question, as the "Answer
+    changes requested" button; None unless they may edit the request."""
+    if not _allowed(user, request, Action.EDIT):
+        return None
+    return url_for("requests.edit", reference=request.reference, section="account")
+
+
+def _allowed(user: User, request: AccessRequest, action: Action) -> bool:
+    try:
+        check_officer_action(user, request, action)
+    except Refusal:
+        return False
+    return True
+
+
 def officer_actions(request: AccessRequest, user: User) -> list[ActionLink]:
     """The buttons an officer of the department gets, as the workflow allows them."""
 
     def allowed(action: Action) -> bool:
-        try:
-            check_officer_action(user, request, action)
-        except Refusal:
-            return False
-        return True
+        return _allowed(user, request, action)
 
     def link(text: str, endpoint: str, classes: str = "", **values: Any) -> None:
         href = url_for(endpoint, reference=request.reference, **values)

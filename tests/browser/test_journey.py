@@ -100,7 +100,10 @@ def test_a_request_goes_from_officer_through_three_approvers_to_the_auditor(
     screen(officer, "officer-requests-changes-requested")
     row.get_by_role("link", name=reference).click()
     expect(officer.get_by_role("heading", level=1)).to_contain_text("Changes requested")
-    expect(officer.get_by_text(CHANGES_REASON)).to_be_visible()
+    banner = officer.get_by_role("region", name="Changes requested")
+    expect(banner).to_contain_text("No10 asked for changes")
+    expect(banner.get_by_text(CHANGES_REASON)).to_be_visible()
+    expect(banner.get_by_role("link", name="Answer the changes requested")).to_be_visible()
     screen(officer, "officer-request-changes-requested")
 
     officer.get_by_role("button", name="Check and resubmit").click()
