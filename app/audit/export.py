@@ -25,6 +25,7 @@ from typing import Any, BinaryIO
 from sqlalchemy import String, Text, bindparam, cast, func
 from sqlalchemy.sql.elements import ColumnElement
 
+from app.audit.chain import HASHED_FIELDS
 from app.audit.filters import AuditFilters, filtered_events
 from app.extensions import SessionLike
 from app.models.audit import AuditEvent
@@ -33,36 +34,29 @@ from app.models.audit import AuditEvent
 BATCH_SIZE = 5000
 
 #: The columns of both formats, in order: the hashed fields, then prev_hash and hash.
-EXPORT_COLUMNS: tuple[str, ...] = (
-    "seq",
-    "occurred_at",
-    "event_type",
-    "actor_id",
-    "actor_email",
-    "actor_roles",
-    "request_id",
-    "request_reference",
-    "from_status",
-    "to_status",
-    "stage",
-    "comment",
-    "payload",
-    "client_address",
-    "correlation_id",
-    "prev_hash",
-    "hash",
-)
+EXPORT_COLUMNS: tuple[str, ...] = (*HASHED_FIELDS, "prev_hash", "hash")
 
 #: A CSV cell starting with one of these could run as a formula in a spreadsheet
 #: (OWASP CSV injection); such a cell, and any cell starting with the quote itself, is
 #: written with a leading "'" that verifiers remove.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
 
-#: The CSV columns whose text can come from outside (the rest are numbers, our own
-#: codes, hashes, times and JSON objects or arrays, which never start with a trigger).
+#: The CSV columns holding free text. Every one is neutralised, our own codes (event
+#: type, statuses, stage) included: a verifier removes a leading "'" from any cell, so a
+#: value that began with "'" must always have been written with another in front.
 _FREE_TEXT = tuple(
     EXPORT_COLUMNS.index(name)
-    for name in ("actor_email", "request_reference", "comment", "client_address", "correlation_id")
+    for name in (
+        "event_type",
+        "actor_email",
+        "request_reference",
+        "from_status",
+        "to_status",
+        "stage",
+        "comment",
+        "client_address",
+        "correlation_id",
+    )
 )
 
 

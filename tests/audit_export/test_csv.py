@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from app.audit.chain import append_event
+from app.audit.events import EventType
+from app.extensions import db
 from tests.audit_export.conftest import (
     BOM,
     COLUMNS,
@@ -12,6 +15,7 @@ from tests.audit_export.conftest import (
     Verifiers,
     csv_bytes,
     csv_records,
+    export_with,
     read_csv,
 )
 from tests.audit_export.trail import AWKWARD_TEXT, RISKY_TEXT
@@ -138,3 +142,15 @@ def test_empty_cells_mean_null(trail_exports: TrailExports):
         if seq in jsonl_events:
             for column, cell in row.items():
                 assert (cell == "") == (jsonl_events[seq][column] is None), (seq, column)
+
+
+@pytest.mark.parametrize("column", ["stage", "from_status", "to_status"])
+def test_a_code_column_starting_with_a_quote_round_trips(app, run, verifiers, tmp_path, column):
+    # Regression: only people's text was neutralised, so a code column holding "'\t"
+    # was written as it was and read back as "\t" (the verifiers strip one quote).
+    append_event(db.session, EventType.REQUEST_CREATED, **{column: "'\t"})
+    db.session.commit()
+    exported = export_with(run, tmp_path / "codes.csv", "csv")
+    assert read_csv(exported.path)[0][column] == "'\t"
+    by_app, by_tool = verifiers.both(exported.path)
+    assert by_app.ok and by_tool.ok
