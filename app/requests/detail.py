@@ -77,7 +77,7 @@ NOT_STARTED = ("Not started yet", "govuk-tag--grey")
 NOT_NEEDED = ("Not needed", "govuk-tag--grey")
 
 #: Each request event in words; {stage} is the name of the stage that decided.
-EVENT_LABELS: dict[str, str] = {
+TIMELINE_HEADINGS: dict[str, str] = {
     EventType.REQUEST_CREATED: "Request started",
     EventType.REQUEST_UPDATED: "Answers changed",
     EventType.REQUEST_SUBMITTED: "Submitted for approval",
@@ -362,7 +362,7 @@ def history_item(
     event: AuditEvent, actor_name: str | None, names: dict[str, str]
 ) -> dict[str, Any]:
     stage = names.get(event.stage or "", event.stage or "")
-    label = EVENT_LABELS.get(event.event_type)
+    label = TIMELINE_HEADINGS.get(event.event_type)
     if label is None:  # an event type added later: still shown, in plain words
         label = event.event_type.replace("_", " ").capitalize()
     return {

@@ -33,8 +33,8 @@ from app.operations.decide_stage import EVENT_TYPES as DECISION_EVENT_TYPES
 from app.requests import blueprint
 from app.requests.detail import (
     DECIDED_STATES,
-    EVENT_LABELS,
     FIELD_LABELS,
+    TIMELINE_HEADINGS,
     multiline,
     show_value,
     stage_names,
@@ -276,7 +276,7 @@ def audit_event(seq: int | None) -> str:
 
 
 def event_row(event: AuditEvent, actor_name: str | None, names: Mapping[str, str]) -> EventRow:
-    label = EVENT_LABELS.get(event.event_type)
+    label = TIMELINE_HEADINGS.get(event.event_type)
     if label is None:  # an event type added later: still shown, in plain words
         label = event.event_type.replace("_", " ").capitalize()
     stage = names.get(event.stage or "", event.stage or "")
