@@ -39,6 +39,26 @@ class Config:
     PASSWORD_HASH_MEMORY_COST_KIB = 65536
     PASSWORD_HASH_PARALLELISM = 4
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: Largest request body: well above the longest form (six 5,000-character answers,
+    #: percent-encoded), far below what would tie up a worker. Larger gets 413.
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    #: Wrong passwords in a row before an account locks (ASVS 2.2.1).
+    LOCKOUT_THRESHOLD = 5
+    #: The first lockout's length; each further one doubles it, up to LOCKOUT_MAX_MINUTES.
+    LOCKOUT_BASE_MINUTES = 5
+    LOCKOUT_MAX_MINUTES = 24 * 60
+    #: Flask-Limiter limits (its string format) on the endpoints that take a secret.
+    RATELIMIT_SIGN_IN_PER_ADDRESS = "30 per minute;300 per hour"
+    RATELIMIT_SIGN_IN_PER_ACCOUNT = "10 per minute;100 per hour"
+    RATELIMIT_HEADERS_ENABLED = True
+    # Flask-Login's remember-me cookie is never set (login_user(remember=False)); should
+    # anything set it, it is as strict as the session cookie.
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    #: Host-only: no Domain attribute, so the cookie never reaches a sibling subdomain.
+    SESSION_COOKIE_DOMAIN = None
 
     def __init__(self) -> None:
         # An empty variable counts as unset: `DATABASE_URL=${DATABASE_URL}` in a compose
@@ -53,6 +73,29 @@ class Config:
         self.APP_VERSION: str = env.get("PERMIT_VERSION", "0.1.0")
         #: Path of the Ed25519 private key (PEM) that signs export manifests; unset: unsigned.
         self.AUDIT_SIGNING_KEY: str | None = env.get("AUDIT_SIGNING_KEY")
+        #: Sessions end after this long without a request, and this long after sign-in.
+        self.SESSION_IDLE_MINUTES = int(env.get("PERMIT_SESSION_IDLE_MINUTES", "30"))
+        self.SESSION_ABSOLUTE_HOURS = int(env.get("PERMIT_SESSION_ABSOLUTE_HOURS", "12"))
+        # Secure cookies everywhere but a developer's plain-HTTP machine; "__Host-" makes
+        # the browser insist on Secure, Path=/ and no Domain (RFC 6265bis).
+        secure = self.PERMIT_ENV != "development"
+        self.SESSION_COOKIE_SECURE = secure
+        self.REMEMBER_COOKIE_SECURE = secure
+        self.SESSION_COOKIE_NAME = "__Host-permit_session" if secure else "permit_session"
+        #: HSTS and the other headers only make sense where there is HTTPS.
+        self.FORCE_HTTPS = self.PERMIT_ENV == "production"
+        #: Shared rate-limit counters (Redis) across instances; memory is per process.
+        self.RATELIMIT_STORAGE_URI: str = env.get(
+            "RATELIMIT_STORAGE_URI", env.get("REDIS_URL", "memory://")
+        )
+        #: How many proxies in front of the app set X-Forwarded-For (Werkzeug ProxyFix).
+        self.PROXY_FIX_HOPS = int(env.get("PERMIT_PROXY_HOPS", "0"))
+        #: Pwned Passwords range API, e.g. https://api.pwnedpasswords.com/range/ ; unset: off.
+        self.PWNED_PASSWORDS_URL: str | None = env.get("PWNED_PASSWORDS_URL")
+        #: One JSON object per log line (production) or readable text (development).
+        self.LOG_FORMAT = env.get("PERMIT_LOG_FORMAT", "json" if secure else "text")
+        self.DEBUG = env.get("FLASK_DEBUG", "0").lower() in {"1", "true", "yes", "on"}
+        self.PERMIT_ALLOW_SQLITE = env.get("PERMIT_ALLOW_SQLITE") == "1"
         self._explicit = {name for name in ("SECRET_KEY", "DATABASE_URL") if name in env}
 
     def problems(self) -> list[str]:
@@ -66,6 +109,12 @@ class Config:
             found.append("SECRET_KEY is too short: use at least 32 characters")
         if "DATABASE_URL" not in self._explicit:
             found.append("DATABASE_URL is not set: point it at the production database")
+        elif self.SQLALCHEMY_DATABASE_URI.startswith("sqlite") and not self.PERMIT_ALLOW_SQLITE:
+            found.append(
+                "DATABASE_URL is SQLite: use PostgreSQL, or set PERMIT_ALLOW_SQLITE=1 to accept it"
+            )
+        if self.DEBUG:
+            found.append("FLASK_DEBUG is on: debug mode runs any code a visitor sends")
         return found
 
 
@@ -83,4 +132,10 @@ class TestConfig(Config):
         super().__init__()
         self.PERMIT_ENV = "test"
         self.SECRET_KEY = "permit-test-secret-key"
+        self.DEBUG = False
+        # Cookies as in production (Werkzeug's test client sends Secure cookies over http).
+        self.SESSION_COOKIE_SECURE = self.REMEMBER_COOKIE_SECURE = True
+        self.SESSION_COOKIE_NAME = "__Host-permit_session"
+        self.RATELIMIT_STORAGE_URI = "memory://"
+        self.LOG_FORMAT = "json"
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(database_url)

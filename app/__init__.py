@@ -38,11 +38,14 @@ def create_app(config: Config | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     from app import (
-        models,
+        logs,
+        models,  # noqa: F401  (every table known before the first query)
         passwords,
+        security_headers,
     )
+    from app.auth.login import load_user
     from app.database import configure_engine, engine_options
-    from app.extensions import csrf, db, login_manager, migrate
+    from app.extensions import csrf, db, limiter, login_manager, migrate
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)
@@ -57,13 +60,12 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = None  # the sign-in page says what to do; no banner
+    login_manager.user_loader(load_user)
     csrf.init_app(app)
+    limiter.init_app(app)
     passwords.init_app(app)
-
-    @login_manager.user_loader
-    def load_user(user_id: str) -> models.User | None:
-        user = db.session.get(models.User, int(user_id))
-        return user if user is not None and user.active else None
+    logs.init_app(app)
+    security_headers.init_app(app)
 
 
 def register_templates(app: Flask) -> None:
@@ -80,6 +82,7 @@ def register_access_control(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from app.account import blueprint as account
     from app.admin import blueprint as admin
     from app.audit_log import blueprint as audit_log
     from app.auth import blueprint as auth
@@ -89,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(health)
     app.register_blueprint(auth)
+    app.register_blueprint(account)
     app.register_blueprint(requests)
     app.register_blueprint(review)
     app.register_blueprint(audit_log)

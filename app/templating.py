@@ -16,7 +16,7 @@ from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
 
 from app import formatting
 from app.navigation import navigation_items
-from app.web import csp_nonce
+from app.security_headers import csp_nonce
 
 
 def register_templates(app: Flask) -> None:

@@ -7,7 +7,6 @@ tests/web/client.py clears it before each request, as a real server would.)
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from urllib.parse import urlsplit
 
@@ -21,13 +20,6 @@ def correlation_id() -> str:
     if "correlation_id" not in g:
         g.correlation_id = uuid.uuid4().hex
     return g.correlation_id  # type: ignore[no-any-return]
-
-
-def csp_nonce() -> str:
-    """This response's Content-Security-Policy nonce; templates see it as `cspNonce`."""
-    if "csp_nonce" not in g:
-        g.csp_nonce = secrets.token_urlsafe(18)
-    return g.csp_nonce  # type: ignore[no-any-return]
 
 
 def client_from_request() -> Client:

@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import create_engine
 
 from app import create_app
-from app.extensions import db
+from app.extensions import db, limiter
 from config import TestConfig
 from tests import factories
 from tests.database import BACKENDS, TEST_DATABASE_URL, reset_schema, wipe_database
@@ -47,6 +47,7 @@ def app(session_app: Flask) -> Iterator[Flask]:
     """The app, inside an app context, on an empty migrated database."""
     with session_app.app_context():
         wipe_database()
+        limiter.reset()  # rate-limit counters are per test, like the database
         yield session_app
         db.session.remove()
 

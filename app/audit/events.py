@@ -25,6 +25,17 @@ class EventType(enum.StrEnum):
     ACCOUNT_LOCKED = "account_locked"
     ACCOUNT_UNLOCKED = "account_unlocked"
     PASSWORD_CHANGED = "password_changed"
+    #: A person chose their password through a one-time link (new account or reset).
+    PASSWORD_SET = "password_set"
+    #: An admin issued a one-time set-password link (never the link itself).
+    PASSWORD_LINK_ISSUED = "password_link_issued"
+    #: An idle or absolute timeout ended a session (recorded when next used).
+    SESSION_EXPIRED = "session_expired"
+    TWO_FACTOR_ENROLLED = "two_factor_enrolled"
+    TWO_FACTOR_FAILED = "two_factor_failed"
+    #: An admin removed a person's second factor; they enrol again at their next sign-in.
+    TWO_FACTOR_RESET = "two_factor_reset"
+    RECOVERY_CODE_USED = "recovery_code_used"
     # Administration (the admin screens and the command line).
     USER_CREATED = "user_created"
     USER_UPDATED = "user_updated"

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user
 
 from app.auth import blueprint
 from app.auth.forms import SignInForm
+from app.auth.login import begin_pending_sign_in, end_current_session, start_session
+from app.auth.throttle import account_from_form, throttled
 from app.extensions import db
+from app.lockout import LockoutPolicy
 from app.navigation import start_endpoint
-from app.operations.sign_in import sign_in as sign_in_operation
+from app.operations.sign_in import check_password, complete_sign_in
 from app.operations.sign_out import sign_out as sign_out_operation
+from app.user_sessions import EndReason
 from app.web import client_from_request, safe_next_path
 
 
@@ -25,30 +29,38 @@ def home() -> ResponseReturnValue:
 
 
 @blueprint.route("/sign-in", methods=["GET", "POST"])
+@throttled(account_from_form("email"))
 def sign_in() -> ResponseReturnValue:
     next_path = safe_next_path(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(next_path or url_for("auth.home"))
     form = SignInForm()
     if form.validate_on_submit():
-        user = sign_in_operation(
-            form.email.data or "", form.password.data or "", client=client_from_request()
+        client = client_from_request()
+        user = check_password(
+            form.email.data or "",
+            form.password.data or "",
+            policy=LockoutPolicy.from_config(current_app.config),
+            client=client,
         )
         db.session.commit()
-        if user is not None:
-            # A fresh session: nothing from before signing in carries over into it.
-            session.clear()
-            login_user(user)
+        if user is None:
+            form.reject()
+        elif user.has_second_factor:
+            begin_pending_sign_in(user, next_path)
+            return redirect(url_for("auth.second_factor"))
+        else:
+            complete_sign_in(user, client=client)
+            start_session(user, client=client)
+            db.session.commit()
             return redirect(next_path or url_for("auth.home"))
-        form.reject()
     return render_template("auth/sign_in.html", form=form, next_path=next_path)
 
 
 @blueprint.post("/sign-out")
 def sign_out() -> ResponseReturnValue:
     sign_out_operation(current_user, client=client_from_request())
+    end_current_session(EndReason.SIGNED_OUT)
     db.session.commit()
-    session.clear()
-    logout_user()  # after clear(): it leaves a note to delete any remember-me cookie
     flash("You have signed out", "success")
     return redirect(url_for("auth.sign_in"))

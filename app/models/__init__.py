@@ -4,6 +4,7 @@ from app.models.audit import GENESIS_HASH, AuditEvent
 from app.models.departments import Department
 from app.models.platforms import PipelineStage, Platform, Stage
 from app.models.requests import AccessRequest, Decision, ReferenceCounter, RequestRevision
+from app.models.sessions import RecoveryCode, UserSession
 from app.models.users import Role, User, UserRole, UserStage
 
 __all__ = [
@@ -14,11 +15,13 @@ __all__ = [
     "Department",
     "PipelineStage",
     "Platform",
+    "RecoveryCode",
     "ReferenceCounter",
     "RequestRevision",
     "Role",
     "Stage",
     "User",
     "UserRole",
+    "UserSession",
     "UserStage",
 ]

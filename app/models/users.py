@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.extensions import Model
 from app.models.departments import Department
+from app.models.types import UTCDateTime
 from app.roles import Role
 
 
@@ -40,6 +43,20 @@ class User(UserMixin, Model):
     #: The department an officer files for; approvers, auditors and admins may have none.
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Wrong passwords since the last successful sign-in or lockout (app.lockout).
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    #: Lockouts since the last successful sign-in: each one lasts longer than the one before.
+    lockouts: Mapped[int] = mapped_column(Integer, default=0)
+    #: Sign-in refused until this moment; None when not locked.
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the password was last set or changed.
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Base32 TOTP secret (RFC 6238), set at enrolment; None without a second factor.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: When the person proved the secret with a first code; until then it does not count.
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The time step of the last code accepted: a code is good once (no replay).
+    totp_last_counter: Mapped[int | None] = mapped_column(Integer)
 
     department: Mapped[Department | None] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
@@ -67,6 +84,10 @@ class User(UserMixin, Model):
     @stage_codes.setter
     def stage_codes(self, codes: set[str] | frozenset[str]) -> None:
         self.stage_rows = [UserStage(stage_code=code) for code in sorted(codes)]
+
+    @property
+    def has_second_factor(self) -> bool:
+        return self.totp_secret is not None and self.totp_confirmed_at is not None
 
     def has_role(self, role: Role) -> bool:
         return self.active and role in self.roles

@@ -1,20 +1,28 @@
-"""A person signs in with their email address and password.
+"""A person signs in: first their password, then (where they have one) a second factor.
 
 Every attempt is written to the audit chain: success with the person as actor, failure
-with the address tried (never the password) and why, for the security team. The person
-trying is told only that it failed, whatever the reason, and a wrong address costs the
-same argon2 work as a wrong password, so neither words nor timing say which accounts exist.
+with the address tried (never the password) and why, for the security team; so are
+lockouts and unlocks. The person trying is told only that it failed, whatever the reason,
+and a wrong or locked address costs the same argon2 work as a wrong password, so neither
+words nor timing say which accounts exist or which are locked.
+
+`check_password` is the first step; `complete_sign_in` the last, once any second factor
+has been checked (app.operations.two_factor). The caller commits after each, so failures
+are kept, and starts the session itself.
 """
 
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from app.audit.chain import NO_CLIENT, ActorSnapshot, Client, append_event
 from app.audit.events import EventType
 from app.extensions import db
+from app.lockout import LockoutPolicy, clear_failures, count_failure, is_locked, lock_expired
+from app.models.types import utcnow
 from app.models.users import User, normalise_email
 from app.passwords import hash_password, needs_rehash, verify_password
 
@@ -41,6 +49,9 @@ def _failure_reason(user: User | None, password: str) -> str | None:
     if user is None or not user.password_hash:
         verify_password(_dummy_password_hash(), password)
         return "unknown_email" if user is None else "no_password"
+    if is_locked(user, utcnow()):
+        verify_password(_dummy_password_hash(), password)
+        return "locked"
     if not verify_password(user.password_hash, password):
         return "wrong_password"
     if not user.active:
@@ -48,13 +59,51 @@ def _failure_reason(user: User | None, password: str) -> str | None:
     return None
 
 
-def sign_in(email: str, password: str, *, client: Client = NO_CLIENT) -> User | None:
-    """The active user these credentials belong to, or None; either way, audited.
+def unlock_if_expired(user: User, *, client: Client = NO_CLIENT) -> None:
+    """Record the end of a lock that has run out (lockouts still count towards the next)."""
+    if lock_expired(user, utcnow()):
+        user.locked_until = None
+        append_event(
+            db.session,
+            EventType.ACCOUNT_UNLOCKED,
+            client=client,
+            payload={"user_id": user.id, "email": user.email, "reason": "expired"},
+        )
 
-    The caller commits (so a failure is recorded too) and then starts the session.
-    """
+
+def count_failed_attempt(
+    user: User, policy: LockoutPolicy, *, client: Client = NO_CLIENT
+) -> timedelta | None:
+    """Count a wrong password or code against `user`; lock and audit at the threshold."""
+    length = count_failure(user, utcnow(), policy)
+    if length is not None:
+        append_event(
+            db.session,
+            EventType.ACCOUNT_LOCKED,
+            client=client,
+            payload={
+                "user_id": user.id,
+                "email": user.email,
+                "minutes": int(length.total_seconds() // 60),
+                "lockouts": user.lockouts,
+            },
+        )
+    return length
+
+
+def check_password(
+    email: str,
+    password: str,
+    *,
+    policy: LockoutPolicy | None = None,
+    client: Client = NO_CLIENT,
+) -> User | None:
+    """The active user these credentials belong to, or None (the failure audited)."""
+    policy = policy or LockoutPolicy()
     email = normalise_email(email)[:EMAIL_MAX]
     user = db.session.scalar(select(User).where(User.email == email))
+    if user is not None:
+        unlock_if_expired(user, client=client)
     reason = _failure_reason(user, password)
     if reason is not None:
         append_event(
@@ -67,12 +116,25 @@ def sign_in(email: str, password: str, *, client: Client = NO_CLIENT) -> User | 
                 "user_id": user.id if user is not None else None,
             },
         )
+        if user is not None and reason == "wrong_password":
+            count_failed_attempt(user, policy, client=client)
         return None
     assert user is not None and user.password_hash is not None
     if needs_rehash(user.password_hash):
         # Hashed with weaker settings than today's: upgrade while we hold the password.
         user.password_hash = hash_password(password)
-    append_event(
-        db.session, EventType.SIGN_IN_SUCCEEDED, actor=ActorSnapshot.of(user), client=client
-    )
     return user
+
+
+def complete_sign_in(
+    user: User, *, second_factor: str | None = None, client: Client = NO_CLIENT
+) -> None:
+    """Record a sign-in that passed every factor; failures start counting again."""
+    clear_failures(user)
+    append_event(
+        db.session,
+        EventType.SIGN_IN_SUCCEEDED,
+        actor=ActorSnapshot.of(user),
+        client=client,
+        payload={"second_factor": second_factor},
+    )

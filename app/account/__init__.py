@@ -1,0 +1,7 @@
+"""The signed-in person's own account: their password, second factor and API tokens."""
+
+from flask import Blueprint
+
+blueprint = Blueprint("account", __name__, url_prefix="/account")
+
+from app.account import password, two_factor  # noqa: E402, F401  (routes register here)

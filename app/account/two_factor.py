@@ -1,0 +1,1 @@
+"""Setting up and managing one's own second factor (TOTP)."""
