@@ -47,10 +47,14 @@ class Config:
     #: The first lockout's length; each further one doubles it, up to LOCKOUT_MAX_MINUTES.
     LOCKOUT_BASE_MINUTES = 5
     LOCKOUT_MAX_MINUTES = 24 * 60
+    #: How long a one-time set-password link works (app.password_links).
+    SET_PASSWORD_LINK_HOURS = 72
     #: Flask-Limiter limits (its string format) on the endpoints that take a secret.
     RATELIMIT_SIGN_IN_PER_ADDRESS = "30 per minute;300 per hour"
     RATELIMIT_SIGN_IN_PER_ACCOUNT = "10 per minute;100 per hour"
     RATELIMIT_HEADERS_ENABLED = True
+    #: Redis down: keep limiting, per process, rather than fail every sign-in.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # Flask-Login's remember-me cookie is never set (login_user(remember=False)); should
     # anything set it, it is as strict as the session cookie.
     REMEMBER_COOKIE_HTTPONLY = True
@@ -92,8 +96,11 @@ class Config:
         self.PROXY_FIX_HOPS = int(env.get("PERMIT_PROXY_HOPS", "0"))
         #: Pwned Passwords range API, e.g. https://api.pwnedpasswords.com/range/ ; unset: off.
         self.PWNED_PASSWORDS_URL: str | None = env.get("PWNED_PASSWORDS_URL")
+        #: The service's address as people reach it: set-password links printed by the CLI.
+        self.PERMIT_BASE_URL: str = env.get("PERMIT_BASE_URL", "http://127.0.0.1:5000")
         #: One JSON object per log line (production) or readable text (development).
         self.LOG_FORMAT = env.get("PERMIT_LOG_FORMAT", "json" if secure else "text")
+        self.LOG_LEVEL = env.get("PERMIT_LOG_LEVEL", "INFO")
         self.DEBUG = env.get("FLASK_DEBUG", "0").lower() in {"1", "true", "yes", "on"}
         self.PERMIT_ALLOW_SQLITE = env.get("PERMIT_ALLOW_SQLITE") == "1"
         self._explicit = {name for name in ("SECRET_KEY", "DATABASE_URL") if name in env}
@@ -138,4 +145,6 @@ class TestConfig(Config):
         self.SESSION_COOKIE_NAME = "__Host-permit_session"
         self.RATELIMIT_STORAGE_URI = "memory://"
         self.LOG_FORMAT = "json"
+        # A failing test's output shows what went wrong, not every request it made.
+        self.LOG_LEVEL = "WARNING"
         self.SQLALCHEMY_DATABASE_URI = normalise_database_url(database_url)

@@ -9,7 +9,6 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_talisman import Talisman
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
@@ -34,8 +33,6 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 #: Storage and headers come from RATELIMIT_* settings (config.py); limits from app.auth.throttle.
 limiter = Limiter(get_remote_address)
-#: Security headers; its options are set in app.security_headers.
-talisman = Talisman()
 
 # mypy cannot see that db.Model is a subclass of Base; the models inherit from `Model`.
 if TYPE_CHECKING:

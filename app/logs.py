@@ -47,7 +47,7 @@ def init_app(app: Flask) -> None:
     handler.addFilter(RequestIdFilter())
     logger = logging.getLogger(LOGGER_NAME)
     logger.handlers[:] = [handler]
-    logger.setLevel(logging.INFO)
+    logger.setLevel(app.config["LOG_LEVEL"])
     logger.propagate = True  # tests read records through pytest's caplog
     app.logger.handlers[:] = [handler]
     app.before_request(_start_timer)

@@ -10,9 +10,8 @@ Talisman's default policy lacks `frame-ancestors`, `base-uri`, `object-src` and
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
-
-from app.extensions import talisman
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
@@ -34,7 +33,9 @@ def init_app(app: Flask) -> None:
         # Trust exactly `hops` proxies' X-Forwarded-For and -Proto: a client cannot add
         # an address of its choosing in front of theirs.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
-    talisman.init_app(
+    # One Talisman per app: it keeps its options on itself, so a shared unbound instance
+    # would let one app's settings (HTTPS, HSTS) leak into another's.
+    app.extensions["talisman"] = Talisman(
         app,
         force_https=app.config["FORCE_HTTPS"],
         strict_transport_security=app.config["FORCE_HTTPS"],

@@ -15,7 +15,19 @@ REAL_DATABASE = "postgresql+psycopg://permit:secret@db.internal:5432/permit"
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     """Start every test from an environment that sets none of Permit's variables."""
-    for name in ("PERMIT_ENV", "SECRET_KEY", "DATABASE_URL", "PERMIT_VERSION"):
+    for name in (
+        "PERMIT_ENV",
+        "SECRET_KEY",
+        "DATABASE_URL",
+        "PERMIT_VERSION",
+        "FLASK_DEBUG",
+        "PERMIT_ALLOW_SQLITE",
+        "RATELIMIT_STORAGE_URI",
+        "REDIS_URL",
+        "PERMIT_PROXY_HOPS",
+        "PERMIT_SESSION_IDLE_MINUTES",
+        "PERMIT_SESSION_ABSOLUTE_HOURS",
+    ):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -130,3 +142,46 @@ def test_database_urls_are_pointed_at_psycopg_3(monkeypatch, given, expected):
     for_tests = PermitTestConfig(given).SQLALCHEMY_DATABASE_URI
     assert from_environment == expected
     assert for_tests == expected
+
+
+@pytest.mark.asvs("14.3.2")
+@pytest.mark.parametrize("value", ["1", "true"])
+def test_production_refuses_debug_mode(monkeypatch, value):
+    message = refusal(
+        monkeypatch, SECRET_KEY=REAL_SECRET, DATABASE_URL=REAL_DATABASE, FLASK_DEBUG=value
+    )
+    assert "FLASK_DEBUG" in message
+
+
+def test_production_refuses_sqlite_unless_explicitly_allowed(monkeypatch):
+    sqlite = "sqlite:////var/lib/permit/permit.db"
+    message = refusal(monkeypatch, SECRET_KEY=REAL_SECRET, DATABASE_URL=sqlite)
+    assert "PERMIT_ALLOW_SQLITE=1" in message
+
+    monkeypatch.setenv("PERMIT_ALLOW_SQLITE", "1")
+    assert create_app().config["SQLALCHEMY_DATABASE_URI"] == sqlite
+
+
+@pytest.mark.asvs("3.4.1", "3.4.4")
+def test_production_cookies_are_secure_with_the_host_prefix(monkeypatch):
+    production(monkeypatch, SECRET_KEY=REAL_SECRET, DATABASE_URL=REAL_DATABASE)
+    config = create_app().config
+    assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
+    assert config["SESSION_COOKIE_NAME"].startswith("__Host-")
+    assert config["SESSION_COOKIE_HTTPONLY"] and config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert config["SESSION_COOKIE_DOMAIN"] is None
+    assert config["FORCE_HTTPS"] and config["LOG_FORMAT"] == "json"
+
+
+def test_development_cookies_work_over_plain_http():
+    config = create_app(Config()).config
+    assert not config["SESSION_COOKIE_SECURE"]
+    assert not config["SESSION_COOKIE_NAME"].startswith("__Host-")
+
+
+def test_rate_limits_share_redis_when_it_is_configured(monkeypatch):
+    assert Config().RATELIMIT_STORAGE_URI == "memory://"
+    monkeypatch.setenv("REDIS_URL", "redis://cache.internal:6379/0")
+    assert Config().RATELIMIT_STORAGE_URI == "redis://cache.internal:6379/0"
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://limits.internal:6379/1")
+    assert Config().RATELIMIT_STORAGE_URI == "redis://limits.internal:6379/1"

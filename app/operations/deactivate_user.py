@@ -1,4 +1,8 @@
-"""An admin (or the command line) deactivates a user. Users are never deleted."""
+"""An admin (or the command line) deactivates a user. Users are never deleted.
+
+Their sessions end on the server at once: a deactivated person's open browser is signed
+out at its next request, whatever its cookie says.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from app.audit.chain import NO_CLIENT, ActorSnapshot, Client, append_event
 from app.audit.events import EventType
 from app.extensions import db
 from app.models.users import User
+from app.user_sessions import EndReason, end_sessions
 from app.workflow import NotPermitted
 
 
@@ -16,12 +21,13 @@ def deactivate_user(user: User, actor: User | None, *, client: Client = NO_CLIEN
     if not user.active:
         return False
     user.active = False
+    ended = end_sessions(user, EndReason.DEACTIVATED)
     db.session.flush()
     append_event(
         db.session,
         EventType.USER_DEACTIVATED,
         actor=ActorSnapshot.of(actor),
         client=client,
-        payload={"user_id": user.id, "email": user.email},
+        payload={"user_id": user.id, "email": user.email, "sessions_ended": ended},
     )
     return True

@@ -13,6 +13,7 @@ are kept, and starts the session itself.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from datetime import timedelta
 
@@ -32,6 +33,7 @@ PASSWORD_MAX = 1024
 EMAIL_MAX = 254
 
 _dummy_hash: str | None = None
+log = logging.getLogger("permit.security")
 
 
 def _dummy_password_hash() -> str:
@@ -77,6 +79,7 @@ def count_failed_attempt(
     """Count a wrong password or code against `user`; lock and audit at the threshold."""
     length = count_failure(user, utcnow(), policy)
     if length is not None:
+        log.warning("account locked", extra={"user_id": user.id, "lockouts": user.lockouts})
         append_event(
             db.session,
             EventType.ACCOUNT_LOCKED,
@@ -106,6 +109,10 @@ def check_password(
         unlock_if_expired(user, client=client)
     reason = _failure_reason(user, password)
     if reason is not None:
+        log.warning(
+            "sign-in refused",
+            extra={"reason": reason, "user_id": user.id if user is not None else None},
+        )
         append_event(
             db.session,
             EventType.SIGN_IN_FAILED,

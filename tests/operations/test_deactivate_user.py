@@ -26,7 +26,11 @@ def test_an_admin_deactivates_a_user(world):
     assert db.session.get(User, world.no10.id).active is False
     event = one_event(seq)
     assert event.event_type == EventType.USER_DEACTIVATED
-    assert event.payload == {"user_id": world.no10.id, "email": world.no10.email}
+    assert event.payload == {
+        "user_id": world.no10.id,
+        "email": world.no10.email,
+        "sessions_ended": 0,
+    }
     assert_actor(event, world.admin)
 
 
