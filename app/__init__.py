@@ -41,6 +41,7 @@ def register_extensions(app: Flask) -> None:
         logs,
         models,  # noqa: F401  (every table known before the first query)
         passwords,
+        request_checks,
         security_headers,
     )
     from app.auth.login import load_user
@@ -61,6 +62,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.sign_in"
     login_manager.login_message = None  # the sign-in page says what to do; no banner
     login_manager.user_loader(load_user)
+    request_checks.init_app(app)  # before CSRF: a body that is not a form is not read at all
     csrf.init_app(app)
     limiter.init_app(app)
     passwords.init_app(app)

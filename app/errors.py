@@ -17,7 +17,7 @@ from app.extensions import db
 from app.workflow import InvalidTransition, NotPermitted, Refusal, StaleRequest
 
 #: Status codes with a page of their own in templates/errors/.
-ERROR_PAGES = (400, 403, 404, 405, 409, 413, 429, 500)
+ERROR_PAGES = (400, 403, 404, 405, 409, 413, 415, 429, 500)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -24,6 +24,7 @@ def events(app) -> list[tuple]:
     return snapshot()
 
 
+@pytest.mark.asvs("7.3.3")
 @pytest.mark.parametrize(
     "statement",
     [
@@ -43,6 +44,7 @@ def test_update_and_delete_are_refused_by_the_database(events, statement):
     assert snapshot() == events
 
 
+@pytest.mark.asvs("7.3.3")
 def test_truncate_is_refused_on_postgresql(events, backend):
     if backend != "postgresql":
         pytest.skip("SQLite has no TRUNCATE")

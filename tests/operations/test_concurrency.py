@@ -76,6 +76,7 @@ def assert_one_winner(results: list[object]) -> int:
     return winners[0]
 
 
+@pytest.mark.asvs("11.1.6")
 @pytest.mark.parametrize(
     ("first", "second"),
     [
@@ -121,6 +122,7 @@ def test_two_approvers_of_one_stage_decide_at_once(world, session_app, first, se
     assert verify_database(db.session).ok
 
 
+@pytest.mark.asvs("11.1.6")
 def test_a_withdrawal_and_a_decision_at_once(world, session_app):
     request_id, version = in_review(world)
 

@@ -157,6 +157,7 @@ def test_a_decision_on_what_the_approver_saw_earlier_is_stale(stage, version, ap
         decide(approver, moved_on, stage=stage, version=version)
 
 
+@pytest.mark.asvs("11.1.1", "4.1.3")
 @pytest.mark.parametrize(
     "actor",
     [
@@ -184,6 +185,7 @@ def test_nobody_decides_a_request_they_submitted():
         decide(submitter, filers={REQUESTER, submitter.id})
 
 
+@pytest.mark.asvs("11.1.1")
 @pytest.mark.parametrize("earlier_stage", ["no10", "cabinet_office"])
 def test_nobody_decides_two_stages_of_one_request(earlier_stage):
     both = but(SECURITY, stages=frozenset({"security", earlier_stage}))

@@ -32,6 +32,7 @@ PIPELINE = ("security", "no10", "cabinet_office")
 EVERY_PAIR = list(itertools.product(Status, Action))
 
 
+@pytest.mark.asvs("11.1.1")
 @pytest.mark.parametrize(("status", "action"), EVERY_PAIR)
 def test_every_status_and_action(status, action):
     expected = EXPECTED.get((action, status))

@@ -75,3 +75,24 @@ def test_development_sends_no_hsts(client, world):
 def test_signing_in_keeps_the_headers(client, world):
     response = sign_in(client, world.officer, follow_redirects=True)
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.asvs("13.2.5")
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/json", '{"email": "a@example.gov.uk", "password": "x"}'),
+        ("text/plain", "email=a@example.gov.uk"),
+        ("application/xml", "<sign-in/>"),
+    ],
+)
+def test_a_post_that_is_not_a_form_is_refused_unread(client, world, content_type, body):
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.models import AuditEvent
+
+    response = client.post("/sign-in", data=body, content_type=content_type)
+    assert response.status_code == 415
+    assert "This page only accepts forms" in response.get_data(as_text=True)
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == 0

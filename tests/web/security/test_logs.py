@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -64,3 +65,13 @@ def test_text_with_newlines_stays_inside_one_log_line(app, caplog):
     assert "\n" not in line
     record = json.loads(line)
     assert record["level"] == "WARNING" and record["message"] == f"refused {hostile}"
+
+
+@pytest.mark.asvs("7.3.4")
+def test_log_times_are_utc_like_the_audit_trail(app, caplog):
+    caplog.set_level(logging.INFO, logger=LOGGER_NAME)
+    before = datetime.now(UTC).replace(microsecond=0)
+    logging.getLogger(LOGGER_NAME + ".test").info("a moment")
+    [line] = formatted(caplog)
+    logged = datetime.strptime(json.loads(line)["time"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    assert before <= logged <= datetime.now(UTC)
