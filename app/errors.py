@@ -8,13 +8,17 @@ refusal that a view did not turn into a message on its page lands here too, as 4
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+import logging
+
+from flask import Flask, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, default_exceptions
 
 from app.extensions import db
 from app.workflow import InvalidTransition, NotPermitted, Refusal, StaleRequest
+
+security_log = logging.getLogger("permit.security")
 
 #: Status codes with a page of their own in templates/errors/.
 ERROR_PAGES = (400, 403, 404, 405, 409, 413, 415, 429, 500)
@@ -37,8 +41,15 @@ def _own_description(error: HTTPException) -> str | None:
     return None
 
 
+def _log_refusal(reason: str, code: int) -> None:
+    """Refusals are security events (ASVS 7.1.3): who was refused what, never the body."""
+    security_log.warning(reason, extra={"status": code, "endpoint": request.endpoint})
+
+
 def render_error(error: HTTPException) -> ResponseReturnValue:
     code = error.code or 500
+    if code in (403, 429):
+        _log_refusal("access refused" if code == 403 else "rate limit reached", code)
     if code >= 500:
         # The failed transaction must not stop the error page itself from reading.
         db.session.rollback()
@@ -49,10 +60,13 @@ def render_error(error: HTTPException) -> ResponseReturnValue:
 
 
 def render_csrf_error(error: CSRFError) -> ResponseReturnValue:
+    _log_refusal("CSRF token missing or wrong", 400)
     return render_template("errors/400.html", csrf=True), 400
 
 
 def render_refusal(refusal: Refusal) -> ResponseReturnValue:
     db.session.rollback()
     code = 403 if isinstance(refusal, NotPermitted) else 409
+    if code == 403:
+        _log_refusal("access refused", code)
     return render_template(f"errors/{code}.html", message=refusal.message), code

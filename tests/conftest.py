@@ -64,3 +64,9 @@ def world(app: Flask) -> factories.World:
     world = factories.make_world()
     db.session.commit()
     return world
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    from tests.asvs import write_report
+
+    write_report(items)

@@ -16,8 +16,6 @@ from app.models import AuditEvent
 from tests.factories import PASSWORD
 from tests.web.client import csrf_token, post_form, sign_in, sign_out
 
-pytestmark = pytest.mark.asvs("7.1.1", "7.1.3", "7.3.1")
-
 
 def formatted(caplog) -> list[str]:
     """The captured records as the production handler writes them."""
@@ -27,6 +25,7 @@ def formatted(caplog) -> list[str]:
     ]
 
 
+@pytest.mark.asvs("7.1.1", "7.1.3")
 def test_a_journey_logs_json_lines_joined_to_the_audit_trail_and_no_secrets(client, world, caplog):
     caplog.set_level(logging.INFO, logger=LOGGER_NAME)
     sign_in(client, world.officer, "a-wrong-password-for-the-log")
@@ -57,6 +56,7 @@ def test_the_response_names_its_request_id(client, world):
     assert len(response.headers["X-Request-ID"]) == 32
 
 
+@pytest.mark.asvs("7.3.1")
 def test_text_with_newlines_stays_inside_one_log_line(app, caplog):
     caplog.set_level(logging.INFO, logger=LOGGER_NAME)
     hostile = 'x@example.gov.uk\n{"level": "CRITICAL", "message": "forged"}'
@@ -75,3 +75,17 @@ def test_log_times_are_utc_like_the_audit_trail(app, caplog):
     [line] = formatted(caplog)
     logged = datetime.strptime(json.loads(line)["time"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     assert before <= logged <= datetime.now(UTC)
+
+
+@pytest.mark.asvs("7.1.3")
+def test_refused_access_and_csrf_failures_are_logged_as_security_events(client_for, world, caplog):
+    caplog.set_level(logging.INFO, logger=LOGGER_NAME)
+    officer = client_for(world.officer)
+    officer.get("/audit-log/")
+    officer.post("/sign-out", data={"csrf_token": "wrong"})
+    security = [json.loads(line) for line in formatted(caplog) if '"permit.security"' in line]
+    assert [(r["message"], r["status"]) for r in security] == [
+        ("access refused", 403),
+        ("CSRF token missing or wrong", 400),
+    ]
+    assert all(r["request_id"] != "-" for r in security)

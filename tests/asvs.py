@@ -1,0 +1,67 @@
+"""Which tests cover which OWASP ASVS requirement, read from their `asvs` markers.
+
+`pytest --collect-only -q -m asvs` with PERMIT_ASVS_REPORT=<file> set writes the map as
+JSON (tests/conftest.py calls `write_report`); tests/test_security_doc.py compares it with
+the table in docs/security.md, and `python -m tests.asvs` prints that table's rows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT_VARIABLE = "PERMIT_ASVS_REPORT"
+
+
+def test_name(item: pytest.Item) -> str:
+    """file::function, without parameters: one name however many cases it runs."""
+    return item.nodeid.split("[", 1)[0]
+
+
+def coverage(items: Iterable[pytest.Item]) -> dict[str, list[str]]:
+    found: dict[str, set[str]] = defaultdict(set)
+    for item in items:
+        for marker in item.iter_markers("asvs"):
+            for requirement in marker.args:
+                found[str(requirement)].add(test_name(item))
+    return {requirement: sorted(tests) for requirement, tests in found.items()}
+
+
+def write_report(items: Iterable[pytest.Item]) -> None:
+    path = os.environ.get(REPORT_VARIABLE)
+    if path:
+        Path(path).write_text(json.dumps(coverage(items), indent=1), encoding="utf-8")
+
+
+def collect() -> dict[str, list[str]]:
+    """Collect the whole suite (nothing runs) and return the coverage map."""
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "asvs.json"
+        environment = {**os.environ, REPORT_VARIABLE: str(report)}
+        environment.pop("TEST_DATABASE_URL", None)  # the names are the same on both
+        subprocess.run(
+            [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+            cwd=ROOT,
+            env=environment,
+            check=True,
+            capture_output=True,
+        )
+        return json.loads(report.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def requirement_key(requirement: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in requirement.split("."))
+
+
+if __name__ == "__main__":
+    for requirement, tests in sorted(collect().items(), key=lambda row: requirement_key(row[0])):
+        print(f"| {requirement} | | | {'<br>'.join(f'`{test}`' for test in tests)} |")
