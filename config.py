@@ -55,6 +55,14 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     #: Redis down: keep limiting, per process, rather than fail every sign-in.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    #: The JSON API's calls per token (Flask-Limiter's format); every answer says how many
+    #: are left in RateLimit-* headers (the IETF httpapi draft's names), 429 with
+    #: Retry-After (seconds) beyond it. RateLimit-Reset is the Unix time the window ends.
+    API_RATELIMIT = "120 per minute"
+    RATELIMIT_HEADER_LIMIT = "RateLimit-Limit"
+    RATELIMIT_HEADER_REMAINING = "RateLimit-Remaining"
+    RATELIMIT_HEADER_RESET = "RateLimit-Reset"
+    RATELIMIT_HEADER_RETRY_AFTER = "Retry-After"
     # Flask-Login's remember-me cookie is never set (login_user(remember=False)); should
     # anything set it, it is as strict as the session cookie.
     REMEMBER_COOKIE_HTTPONLY = True

@@ -6,6 +6,7 @@ import os
 
 from flask import Flask
 
+from app.form_encoding import Utf8Request
 from config import INSTANCE_DIR, Config
 
 
@@ -25,6 +26,8 @@ def create_app(config: Config | None = None) -> Flask:
         # app/static/ is filled by `make assets`; GOV.UK Frontend's CSS asks for /assets/...
         static_url_path="/assets",
     )
+    # A url-encoded form that is not UTF-8 is refused (400), never read as something else.
+    app.request_class = Utf8Request
     app.config.from_object(config)
     os.makedirs(app.instance_path, exist_ok=True)
     register_extensions(app)
@@ -86,6 +89,7 @@ def register_access_control(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from app.account import blueprint as account
     from app.admin import blueprint as admin
+    from app.api import init_api
     from app.audit_log import blueprint as audit_log
     from app.auth import blueprint as auth
     from app.health import blueprint as health
@@ -99,6 +103,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(review)
     app.register_blueprint(audit_log)
     app.register_blueprint(admin)
+    init_api(app)  # the JSON API, on an Api object of this app's own (app.api)
 
 
 def register_errorhandlers(app: Flask) -> None:

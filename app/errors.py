@@ -1,5 +1,7 @@
 """Error pages in the service's design: templates/errors/<code>.html.
 
+Under /api/ every error is application/problem+json instead (app.api.problems).
+
 A view that wants its own words on an error page passes them as the description:
 `abort(409, description="Someone else has already decided this stage")`. A domain
 refusal that a view did not turn into a message on its page lands here too, as 403
@@ -15,6 +17,8 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, default_exceptions
 
+from app.api import is_api_request
+from app.api.problems import problem_for_http_error, problem_for_refusal
 from app.extensions import db
 from app.workflow import InvalidTransition, NotPermitted, Refusal, StaleRequest
 
@@ -27,6 +31,9 @@ ERROR_PAGES = (400, 403, 404, 405, 409, 413, 415, 429, 500)
 def register_errorhandlers(app: Flask) -> None:
     for code in ERROR_PAGES:
         app.register_error_handler(code, render_error)
+    # Every other HTTP error (401, 412, 422, 428 ...): a problem under /api/, Werkzeug's
+    # own answer elsewhere, as before there was an API.
+    app.register_error_handler(HTTPException, render_other_error)
     app.register_error_handler(CSRFError, render_csrf_error)
     app.register_error_handler(NotPermitted, render_refusal)
     app.register_error_handler(InvalidTransition, render_refusal)
@@ -46,7 +53,22 @@ def _log_refusal(reason: str, code: int) -> None:
     security_log.warning(reason, extra={"status": code, "endpoint": request.endpoint})
 
 
+def render_api_error(error: HTTPException) -> ResponseReturnValue:
+    """The JSON API's errors are application/problem+json, never a page (app.api.problems)."""
+    if (error.code or 500) >= 500:
+        db.session.rollback()
+    return problem_for_http_error(error)
+
+
+def render_other_error(error: HTTPException) -> ResponseReturnValue:
+    if is_api_request():
+        return render_api_error(error)
+    return error
+
+
 def render_error(error: HTTPException) -> ResponseReturnValue:
+    if is_api_request():
+        return render_api_error(error)
     code = error.code or 500
     if code in (403, 429):
         _log_refusal("access refused" if code == 403 else "rate limit reached", code)
@@ -60,12 +82,16 @@ def render_error(error: HTTPException) -> ResponseReturnValue:
 
 
 def render_csrf_error(error: CSRFError) -> ResponseReturnValue:
+    if is_api_request():
+        return render_api_error(error)
     _log_refusal("CSRF token missing or wrong", 400)
     return render_template("errors/400.html", csrf=True), 400
 
 
 def render_refusal(refusal: Refusal) -> ResponseReturnValue:
     db.session.rollback()
+    if is_api_request():
+        return problem_for_refusal(refusal)
     code = 403 if isinstance(refusal, NotPermitted) else 409
     if code == 403:
         _log_refusal("access refused", code)

@@ -31,7 +31,8 @@ _COUNTS_KEY = "permit.nav_counts"
 
 @dataclass(frozen=True)
 class NavLink:
-    role: Role
+    #: Who sees the link; None for every signed-in person.
+    role: Role | None
     text: str
     endpoint: str
 
@@ -44,12 +45,14 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink(Role.AUDITOR, "Audit log", "audit_log.index"),
     NavLink(Role.ADMIN, "Admin", "admin.index"),
 )
+#: After the roles' links, for everyone signed in (before "Sign out", which is a form).
+ACCOUNT_LINK = NavLink(None, "Your account", "account.index")
 
 
 def start_endpoint(user: User) -> str | None:
     """The endpoint of `user`'s start page: their first role's first link."""
     for link in NAV_LINKS:
-        if user.has_role(link.role):
+        if link.role is not None and user.has_role(link.role):
             return link.endpoint
     return None
 
@@ -91,8 +94,8 @@ def navigation_items() -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     if current_user.is_authenticated:
         counts = _counts(current_app)
-        for link in NAV_LINKS:
-            if not current_user.has_role(link.role):
+        for link in (*NAV_LINKS, ACCOUNT_LINK):
+            if link.role is not None and not current_user.has_role(link.role):
                 continue
             item: dict[str, Any] = {"href": url_for(link.endpoint), "text": link.text}
             if link.endpoint in counts:

@@ -58,8 +58,15 @@ def collect() -> dict[str, list[str]]:
         return json.loads(report.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
+#: Requirements from ASVS 5.0 (where 4.0.3 has no equivalent) are written "v5.0:1.2.10".
+V5_PREFIX = "v5.0:"
+
+
 def requirement_key(requirement: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in requirement.split("."))
+    """Sort 4.0.3 requirements by chapter, section and number; 5.0 ones after them."""
+    later = requirement.startswith(V5_PREFIX)
+    numbers = requirement.removeprefix(V5_PREFIX).split(".")
+    return (int(later), *(int(part) for part in numbers))
 
 
 if __name__ == "__main__":

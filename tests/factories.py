@@ -9,10 +9,12 @@ from typing import Any
 
 from app.extensions import db
 from app.models import AccessRequest, Department, PipelineStage, Platform, Stage, User
+from app.models.types import utcnow
 from app.operations.create_request import create_request
 from app.operations.submit_request import submit_request
 from app.passwords import hash_password
 from app.roles import Role
+from app.two_factor import new_secret, second_factor_required
 from app.workflow import RequestKind
 
 PASSWORD = "a-long-test-password"
@@ -57,7 +59,11 @@ def make_user(
     email: str | None = None,
     name: str | None = None,
     active: bool = True,
+    second_factor: bool | None = None,
 ) -> User:
+    """A user with the test password. `second_factor`: whether they have a confirmed TOTP
+    secret (tests/web/client.py's `sign_in` reads it); by default, when their roles need one.
+    """
     number = next(_numbers)
     user = User(
         email=email or f"user{number}@example.gov.uk",
@@ -68,6 +74,11 @@ def make_user(
     )
     user.roles = set(roles)
     user.stage_codes = set(stages)
+    if second_factor is None:
+        second_factor = second_factor_required(user)
+    if second_factor:
+        user.totp_secret = new_secret()
+        user.totp_confirmed_at = utcnow()
     db.session.add(user)
     db.session.flush()
     return user

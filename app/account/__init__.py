@@ -4,4 +4,9 @@ from flask import Blueprint
 
 blueprint = Blueprint("account", __name__, url_prefix="/account")
 
-from app.account import password, two_factor  # noqa: E402, F401  (routes register here)
+from app.account import (  # noqa: E402, F401  (routes register here)
+    api_reference,
+    api_tokens,
+    password,
+    two_factor,
+)

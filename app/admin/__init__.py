@@ -5,4 +5,6 @@ from flask import Blueprint
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
-from app.admin import views  # noqa: E402, F401  (routes register on the blueprint)
+# Modules whose routes register on the blueprint: the overview, and resetting a person's
+# second factor.
+from app.admin import two_factor, views  # noqa: E402, F401

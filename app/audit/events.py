@@ -25,6 +25,8 @@ class EventType(enum.StrEnum):
     ACCOUNT_LOCKED = "account_locked"
     ACCOUNT_UNLOCKED = "account_unlocked"
     PASSWORD_CHANGED = "password_changed"
+    #: A wrong current password on the change-password page.
+    PASSWORD_CHANGE_FAILED = "password_change_failed"
     #: A person chose their password through a one-time link (new account or reset).
     PASSWORD_SET = "password_set"
     #: An admin issued a one-time set-password link (never the link itself).
@@ -35,7 +37,15 @@ class EventType(enum.StrEnum):
     TWO_FACTOR_FAILED = "two_factor_failed"
     #: An admin removed a person's second factor; they enrol again at their next sign-in.
     TWO_FACTOR_RESET = "two_factor_reset"
+    #: A person whose roles do not need a second factor turned theirs off.
+    TWO_FACTOR_TURNED_OFF = "two_factor_turned_off"
     RECOVERY_CODE_USED = "recovery_code_used"
+    #: A person made a personal API token (never the token itself).
+    API_TOKEN_CREATED = "api_token_created"
+    #: A person revoked one of their API tokens.
+    API_TOKEN_REVOKED = "api_token_revoked"
+    #: A change made through the API with a token, in the same transaction as the change.
+    API_TOKEN_USED = "api_token_used"
     # Administration (the admin screens and the command line).
     USER_CREATED = "user_created"
     USER_UPDATED = "user_updated"

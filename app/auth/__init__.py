@@ -4,4 +4,6 @@ from flask import Blueprint
 
 blueprint = Blueprint("auth", __name__)
 
-from app.auth import views  # noqa: E402, F401  (routes register on the blueprint)
+# Modules whose routes register on the blueprint: signing in and out, the second step of
+# signing in, and one-time set-password links.
+from app.auth import second_factor, set_password, views  # noqa: E402, F401

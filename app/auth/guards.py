@@ -20,6 +20,7 @@ from flask import abort, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
+from app.api import is_api_request
 from app.extensions import login_manager
 from app.roles import Role
 
@@ -27,12 +28,31 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 #: Endpoints anyone may reach without signing in. Add to this list with care.
-PUBLIC_ENDPOINTS = frozenset({"auth.sign_in", "health.healthz", "health.readyz", "static"})
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "auth.sign_in",
+        # A one-time link to set a password: the signed token is the proof.
+        "auth.set_password",
+        # The second step of signing in: each needs a pending sign-in (a right password).
+        "auth.second_factor",
+        "auth.recovery_code",
+        "auth.set_up_two_factor",
+        "auth.finish_two_factor_set_up",
+        "health.healthz",
+        "health.readyz",
+        "static",
+    }
+)
 
 
 def require_signed_in_user() -> ResponseReturnValue | None:
-    """before_request for the whole app: send a signed-out person to sign in."""
-    if request.endpoint in PUBLIC_ENDPOINTS or current_user.is_authenticated:
+    """before_request for the whole app: send a signed-out person to sign in.
+
+    Paths under /api/ are the JSON API's: it checks its own Bearer token on every call
+    and never reads the session cookie (app.api.auth), so the cookie is not looked at here
+    either, and an unknown /api/ path is a 404 problem rather than a trip to sign in.
+    """
+    if request.endpoint in PUBLIC_ENDPOINTS or is_api_request() or current_user.is_authenticated:
         return None
     return login_manager.unauthorized()
 

@@ -106,6 +106,9 @@ def pending_sign_in() -> tuple[User, str | None] | None:
     user = db.session.get(User, pending.get("user_id"))
     if user is None or not user.active:
         return None
+    changed = user.password_changed_at
+    if changed is not None and changed.timestamp() > pending.get("at", 0):
+        return None  # the password that got them half-way is no longer theirs
     return user, pending.get("next")
 
 

@@ -15,6 +15,7 @@ from app.lockout import LockoutPolicy
 from app.navigation import start_endpoint
 from app.operations.sign_in import check_password, complete_sign_in
 from app.operations.sign_out import sign_out as sign_out_operation
+from app.two_factor import second_factor_required
 from app.user_sessions import EndReason
 from app.web import client_from_request, safe_next_path
 
@@ -46,7 +47,7 @@ def sign_in() -> ResponseReturnValue:
         db.session.commit()
         if user is None:
             form.reject()
-        elif user.has_second_factor:
+        elif user.has_second_factor or second_factor_required(user):
             begin_pending_sign_in(user, next_path)
             return redirect(url_for("auth.second_factor"))
         else:

@@ -1,10 +1,19 @@
-"""`users create` and `users deactivate`."""
+"""`users create`, `users invite` and `users deactivate`.
+
+    flask --app wsgi users create --email E --name N --role officer --department DSIT --invite
+    flask --app wsgi users invite E
+
+`--invite` and `invite` print a one-time link (under PERMIT_BASE_URL) for the person to set
+their own password: nobody else then knows it. Without `--invite`, `create` reads the
+password from standard input and holds it to the same policy as the web pages.
+"""
 
 from __future__ import annotations
 
 import sys
 
 import click
+from flask import current_app
 from sqlalchemy import select
 
 from app.extensions import db
@@ -12,11 +21,11 @@ from app.models.departments import Department
 from app.models.users import User, normalise_email
 from app.operations.create_user import create_user
 from app.operations.deactivate_user import deactivate_user
+from app.operations.issue_password_link import issue_password_link
+from app.password_links import set_password_url
+from app.password_policy import password_problems
 from app.roles import Role
-from app.workflow import InvalidContent
-
-PASSWORD_MIN = 12
-PASSWORD_MAX = 128
+from app.workflow import InvalidContent, Refusal
 
 users_cli = click.Group("users", help="Manage users.")
 
@@ -34,14 +43,21 @@ users_cli = click.Group("users", help="Manage users.")
 )
 @click.option("--department", "department_code", help="Department code, for officers.")
 @click.option("--stage", "stages", multiple=True, help="Stage code an approver signs; repeat.")
+@click.option(
+    "--invite",
+    is_flag=True,
+    help="Print a one-time link for them to set their own password (read no password).",
+)
 def create_command(
     email: str,
     display_name: str,
     roles: tuple[str, ...],
     department_code: str | None,
     stages: tuple[str, ...],
+    invite: bool,
 ) -> None:
-    """Create a user; the password is read from standard input (one line)."""
+    """Create a user; the password is read from standard input (one line), or with
+    --invite a link for them to set it is printed."""
     department = None
     if department_code:
         department = db.session.scalar(
@@ -49,14 +65,7 @@ def create_command(
         )
         if department is None:
             raise click.ClickException(f"No department with code {department_code}")
-    if sys.stdin.isatty():
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    else:
-        password = sys.stdin.readline().rstrip("\r\n")
-    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
-        raise click.ClickException(
-            f"The password must be {PASSWORD_MIN} to {PASSWORD_MAX} characters long"
-        )
+    password = None if invite else _read_password(email, display_name)
     try:
         user = create_user(
             None,
@@ -67,10 +76,60 @@ def create_command(
             department=department,
             stage_codes=set(stages),
         )
+        link = _issue_link(user) if invite else None
     except InvalidContent as refusal:
         raise click.ClickException("; ".join(refusal.errors.values())) from None
     db.session.commit()
     click.echo(f"Created {user.email} ({', '.join(sorted(roles))}).")
+    if link is not None:
+        _print_link(user, link)
+
+
+@users_cli.command("invite")
+@click.argument("email")
+def invite_command(email: str) -> None:
+    """Print a new one-time link for a user to set their password (a reset: their current
+    password works until they use it)."""
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise click.ClickException(f"No user with email {email}")
+    try:
+        link = _issue_link(user)
+    except Refusal as refusal:
+        raise click.ClickException(refusal.message) from None
+    db.session.commit()
+    _print_link(user, link)
+
+
+def _read_password(email: str, display_name: str) -> str:
+    """The password from the terminal (asked twice) or the first line of standard input,
+    held to the same policy as the web pages."""
+    if sys.stdin.isatty():
+        password: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    problems = password_problems(
+        password,
+        user_inputs=(email, display_name),
+        pwned_url=current_app.config["PWNED_PASSWORDS_URL"],
+    )
+    if problems:
+        raise click.ClickException(problems[0])
+    return password
+
+
+def _issue_link(user: User) -> str:
+    hours = current_app.config["SET_PASSWORD_LINK_HOURS"]
+    return set_password_url(issue_password_link(user, None, valid_hours=hours))
+
+
+def _print_link(user: User, link: str) -> None:
+    hours = current_app.config["SET_PASSWORD_LINK_HOURS"]
+    click.echo(
+        f"Send {user.email} this link to set their password. "
+        f"It works once, for {hours} hours; treat it like a password:"
+    )
+    click.echo(link)
 
 
 @users_cli.command("deactivate")

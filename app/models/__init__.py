@@ -1,5 +1,6 @@
 """All models, imported here so SQLAlchemy and Alembic see every table."""
 
+from app.models.api import ApiToken, IdempotencyKey
 from app.models.audit import GENESIS_HASH, AuditEvent
 from app.models.departments import Department
 from app.models.platforms import PipelineStage, Platform, Stage
@@ -10,9 +11,11 @@ from app.models.users import Role, User, UserRole, UserStage
 __all__ = [
     "GENESIS_HASH",
     "AccessRequest",
+    "ApiToken",
     "AuditEvent",
     "Decision",
     "Department",
+    "IdempotencyKey",
     "PipelineStage",
     "Platform",
     "RecoveryCode",

@@ -1,5 +1,11 @@
 """Demo users and requests in every status, made through the real operations so the
-audit trail is exactly what use would have written. Idempotent."""
+audit trail is exactly what use would have written. Idempotent.
+
+The demo users get no second factor: approvers, auditors and the admin set up an
+authenticator app at their first sign-in, as real ones do (the QR code is drawn by the
+service, so this works offline). A secret known in advance would be a second factor that
+everyone reading this file holds.
+"""
 
 from __future__ import annotations
 

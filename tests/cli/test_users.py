@@ -103,8 +103,8 @@ def test_create_refuses_an_email_already_taken_in_any_case(run, taken):
             PASSWORD,
             "No department with code XYZ",
         ),
-        (("--role", "officer", "--department", "DSIT"), "elevenchars", "12 to 128 characters"),
-        (("--role", "officer", "--department", "DSIT"), "", "12 to 128 characters"),
+        (("--role", "officer", "--department", "DSIT"), "elevenchars", "12 characters or more"),
+        (("--role", "officer", "--department", "DSIT"), "", "12 characters or more"),
         (("--role", "approver"), PASSWORD, "An approver needs at least one stage"),
         (("--role", "approver", "--stage", "press_office"), PASSWORD, "Unknown stage"),
         (("--role", "officer"), PASSWORD, "An officer needs a department"),
@@ -144,7 +144,11 @@ def test_deactivate_stops_the_user_but_keeps_their_row(run):
     assert leaver is not None
     assert not leaver.active
     (event,) = events_of("user_deactivated")
-    assert event.payload == {"user_id": user_id, "email": "leaver@example.gov.uk"}
+    assert event.payload == {
+        "user_id": user_id,
+        "email": "leaver@example.gov.uk",
+        "sessions_ended": 0,
+    }
 
 
 def test_deactivate_says_so_when_the_user_is_already_inactive(run):

@@ -9,7 +9,7 @@ import pytest
 from app.roles import Role
 from app.web import safe_next_path
 from tests import factories
-from tests.web.client import post_form
+from tests.web.client import enter_code, post_form
 
 
 def credentials(user):
@@ -44,6 +44,8 @@ def test_sign_in_returns_to_the_page_asked_for(client, world):
     page = client.get(sign_in_url).get_data(as_text=True)
     assert 'action="/sign-in?next=/audit-log/"' in page  # next survives the form
     response = post_form(client, sign_in_url, credentials(world.auditor))
+    assert response.headers["Location"] == "/sign-in/two-factor"  # an auditor's second step
+    response = enter_code(client, world.auditor)
     assert response.headers["Location"] == "/audit-log/"
 
 

@@ -77,7 +77,7 @@ def test_the_navigation_shows_each_role_its_links_and_sign_out(client_for, world
         r'<a class="govuk-service-navigation__link"[^>]*>(.*?)</a>', nav.group(0), re.S
     )
     shown = [re.sub(r"<[^>]+>", "", anchor).strip() for anchor in anchors]
-    assert shown == [link.replace("'", "&#39;") for link in links]
+    assert shown == [link.replace("'", "&#39;") for link in links] + ["Your account"]
     assert 'aria-current="page"' in nav.group(0)
     assert re.search(r'<form [^>]*method="post" action="/sign-out">', nav.group(0))
     assert 'name="csrf_token"' in nav.group(0) and ">Sign out</button>" in nav.group(0)
@@ -107,7 +107,7 @@ def test_a_blueprint_can_put_a_count_beside_its_link(world, database_url):
     fresh.register_blueprint(extra)
     with fresh.test_request_context("/review/"):
         login_user(world.security)
-        [item] = navigation_items()
+        [item, _account] = navigation_items()
     assert item["current"] is True
     assert str(item["html"]) == (
         'Awaiting your decision <span class="moj-notification-badge">3'
@@ -116,7 +116,7 @@ def test_a_blueprint_can_put_a_count_beside_its_link(world, database_url):
     counts["value"] = 0
     with fresh.test_request_context("/review/"):
         login_user(world.security)
-        [item] = navigation_items()
+        [item, _account] = navigation_items()
     assert "html" not in item  # no badge for nothing waiting
 
 

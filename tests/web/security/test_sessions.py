@@ -164,3 +164,23 @@ def test_the_timeouts_are_configurable(app, client, world):
             assert not signed_in(client.get("/requests/"))
     finally:
         app.config["SESSION_IDLE_MINUTES"] = 30
+
+
+@pytest.mark.asvs("3.3.3")
+def test_a_half_finished_sign_in_dies_when_the_password_changes(app, world):
+    from app.operations.set_password import set_password
+    from tests.web.client import post_form
+
+    halfway = make_client(app)
+    response = post_form(
+        halfway, "/sign-in", {"email": world.security.email, "password": "a-long-test-password"}
+    )
+    assert response.headers["Location"] == "/sign-in/two-factor"
+    assert halfway.get("/sign-in/two-factor").status_code == 200
+
+    with time_machine.travel(utcnow() + timedelta(seconds=2), tick=False):
+        new = "a completely new passphrase here"
+        set_password(world.security, new_password=new, confirmation=new)
+        db.session.commit()
+        response = halfway.get("/sign-in/two-factor")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
