@@ -30,7 +30,11 @@ def user(app):
 
 
 def events(event_type: EventType) -> list[AuditEvent]:
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.event_type == event_type)))
+    return list(
+        db.session.scalars(
+            select(AuditEvent).where(AuditEvent.event_type == event_type).order_by(AuditEvent.seq)
+        )
+    )
 
 
 def test_a_first_password_is_set_and_recorded(user):

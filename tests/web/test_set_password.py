@@ -53,7 +53,11 @@ def choose(client, url: str, new: str = NEW, confirmation: str | None = None, **
 
 
 def events(event_type: EventType) -> list[AuditEvent]:
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.event_type == event_type)))
+    return list(
+        db.session.scalars(
+            select(AuditEvent).where(AuditEvent.event_type == event_type).order_by(AuditEvent.seq)
+        )
+    )
 
 
 def test_the_link_opens_the_form_without_signing_in(client, newcomer):

@@ -59,7 +59,11 @@ def change(client, current=factories.PASSWORD, new=NEW, confirmation=None, **kwa
 
 
 def events(event_type: EventType) -> list[AuditEvent]:
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.event_type == event_type)))
+    return list(
+        db.session.scalars(
+            select(AuditEvent).where(AuditEvent.event_type == event_type).order_by(AuditEvent.seq)
+        )
+    )
 
 
 def signed_in(client) -> bool:

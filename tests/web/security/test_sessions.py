@@ -42,7 +42,11 @@ def set_cookie_header(response) -> str:
 
 
 def events(event_type: EventType) -> list[AuditEvent]:
-    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.event_type == event_type)))
+    return list(
+        db.session.scalars(
+            select(AuditEvent).where(AuditEvent.event_type == event_type).order_by(AuditEvent.seq)
+        )
+    )
 
 
 @pytest.mark.asvs("3.4.1", "3.4.2", "3.4.3", "3.4.4", "3.4.5")
