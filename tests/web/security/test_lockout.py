@@ -48,7 +48,9 @@ def test_the_lock_hides_itself_and_is_audited(app, client, world):
     assert SIGN_IN_FAILED_MESSAGE in html and "locked" not in html.lower()
     assert event_types()[-3:] == ["sign_in_failed", "account_locked", "sign_in_failed"]
     locked = db.session.scalar(
-        select(AuditEvent).where(AuditEvent.event_type == EventType.ACCOUNT_LOCKED)
+        select(AuditEvent)
+        .where(AuditEvent.event_type == EventType.ACCOUNT_LOCKED)
+        .order_by(AuditEvent.seq)
     )
     assert locked.payload == {
         "user_id": world.officer.id,
@@ -57,7 +59,9 @@ def test_the_lock_hides_itself_and_is_audited(app, client, world):
         "lockouts": 1,
     }
     refused = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.event_type == EventType.SIGN_IN_FAILED)
+        select(AuditEvent)
+        .where(AuditEvent.event_type == EventType.SIGN_IN_FAILED)
+        .order_by(AuditEvent.seq)
     ).all()
     assert refused[-1].payload["reason"] == "locked"
 
@@ -75,7 +79,9 @@ def test_the_lock_expires_and_each_further_lock_lasts_twice_as_long(client, worl
         assert sign_in(client, world.officer, PASSWORD).status_code == 302
 
     locks = db.session.scalars(
-        select(AuditEvent).where(AuditEvent.event_type == EventType.ACCOUNT_LOCKED)
+        select(AuditEvent)
+        .where(AuditEvent.event_type == EventType.ACCOUNT_LOCKED)
+        .order_by(AuditEvent.seq)
     ).all()
     assert [event.payload["minutes"] for event in locks] == [5, 10]
     unlocks = db.session.scalars(
