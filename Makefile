@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
-.PHONY: run test test-browser install install-dev assets migrate seed lint format typecheck clean
+.PHONY: run test test-browser fuzz install install-dev assets migrate seed lint format typecheck clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,12 @@ test: install-dev assets
 
 test-browser: install-dev assets
 	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)
+
+# The JSON API fuzzed from its OpenAPI document for longer than `make test` does (10 examples
+# per operation there). FUZZ_EXAMPLES=2000 make fuzz for longer still.
+FUZZ_EXAMPLES ?= 500
+fuzz: install-dev
+	PERMIT_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:cacheprovider tests/api/test_fuzz.py $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -121,3 +121,10 @@ def test_the_openapi_document_is_served_to_anyone_as_json(client, app):
     document = response.get_json()
     assert document["openapi"] == "3.1.0"
     assert document["info"]["title"] == "Permit API"
+
+
+@pytest.mark.asvs("13.2.5")
+@pytest.mark.parametrize("path", ["/api/v1/nothing-here", "/api/v2/requests"])
+def test_a_json_post_to_an_unknown_api_path_is_a_404_problem_not_a_415(world, api_client_for, path):
+    response = api_client_for(world.officer).post(path, json={"platform": "TikTok"})
+    assert_problem(response, 404)

@@ -15,6 +15,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from app.audit_log.labels import EVENT_LABELS
 from tests.browser.actions import (
     EMAILS,
     fill_in_every_section,
@@ -25,6 +26,7 @@ from tests.browser.actions import (
     start_request,
 )
 from tests.browser.harness import CheckScreen, NewPage, numbered
+from tests.journey import JOURNEY, journey_of
 
 CHANGES_REASON = "Say who will moderate comments out of hours."
 HANDLE = "@dsit_journey"
@@ -140,21 +142,15 @@ def test_a_request_goes_from_officer_through_three_approvers_to_the_auditor(
     auditor.get_by_role("button", name="Apply filters").click()
     expect(auditor.get_by_role("table")).to_contain_text(reference)
     screen(auditor, "auditor-log-filtered")
-    officer_email, security_email, no10_email, cabinet_office_email = (
-        EMAILS[key] for key in ("officer", "security", "no10", "cabinet_office")
-    )
-    steps = [
-        ("Request created", "", officer_email),
-        ("Request submitted", "Security", officer_email),
-        ("Stage approved", "Security", security_email),
-        ("Changes requested", "No10", no10_email),
-        ("Request resubmitted", "Security", officer_email),
-        ("Stage approved", "Security", security_email),
-        ("Stage approved", "No10", no10_email),
-        ("Stage approved", "Cabinet Office", cabinet_office_email),
-    ]
+    # The same sequence the API's parity test expects (tests/journey.py).
     shown = audit_events_shown(auditor, reference)
-    assert in_order(steps, shown), f"expected {steps} in this order; the log shows {shown}"
+    keys = {email: key for key, email in EMAILS.items()}
+    types = {label: event for event, label in EVENT_LABELS.items()}
+    stages = {"Security": "security", "No10": "no10", "Cabinet Office": "cabinet_office"}
+    steps = journey_of(
+        (types[event], stages.get(stage), keys[email]) for event, stage, email in shown
+    )
+    assert steps == list(JOURNEY), f"expected {JOURNEY}; the log shows {shown}"
 
 
 def audit_events_shown(page: Page, reference: str) -> list[tuple[str, str, str]]:
@@ -171,10 +167,3 @@ def audit_events_shown(page: Page, reference: str) -> list[tuple[str, str, str]]
     ]
     assert len(shown) == len(rows), "the filter by reference let other requests' events in"
     return shown[::-1]
-
-
-def in_order(wanted: list[tuple[str, str, str]], seen: list[tuple[str, str, str]]) -> bool:
-    """Whether `wanted` appears in `seen` in the same order (other events may come between,
-    such as the officer's saves)."""
-    remaining = iter(seen)
-    return all(step in remaining for step in wanted)
