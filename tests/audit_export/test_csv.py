@@ -48,6 +48,7 @@ def cells_by_seq(trail_exports: TrailExports) -> dict[int, dict[str, str]]:
     return {int(row[0]): dict(zip(header, row, strict=True)) for row in rows}
 
 
+@pytest.mark.asvs("v5.0:1.2.10")
 @pytest.mark.parametrize(
     ("label", "column", "text"),
     [
@@ -77,12 +78,14 @@ def test_a_cell_starting_with_a_formula_trigger_or_quote_gets_one_leading_quote(
     assert by_seq[seq][column] == text
 
 
+@pytest.mark.asvs("v5.0:1.2.10")
 def test_no_cell_a_spreadsheet_would_run_is_left_unquoted(trail_exports: TrailExports):
     for row in cells_by_seq(trail_exports).values():
         for column, cell in row.items():
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (column, cell)
 
 
+@pytest.mark.asvs("v5.0:1.2.10")
 def test_a_file_with_neutralised_cells_passes_both_verifiers(
     trail_exports: TrailExports, module_verifiers: Verifiers
 ):

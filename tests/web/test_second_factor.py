@@ -58,7 +58,7 @@ def error_summary(html: str) -> str:
     return match.group(0)
 
 
-@pytest.mark.asvs("2.8.1")
+@pytest.mark.asvs("2.8.1", "4.3.1")
 @pytest.mark.parametrize("who", ["security", "auditor", "admin"])
 def test_a_right_password_is_not_enough_for_approvers_auditors_and_admins(client, world, who):
     user = getattr(world, who)
