@@ -60,11 +60,20 @@ COLUMNS = (
 )
 FORMULA_TRIGGERS = "=+-@\t\r'"
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z\Z")
+TIME_ASCII = re.compile(TIME.pattern, re.ASCII)  # stricter: 0-9 only
 HEX64 = re.compile(rb"[0-9a-f]{64}\Z")
 
 # A JSON Lines row is the event's canonical JSON with this tail in place of its final "}".
 _PREV, _HASH, _END = b',"prev_hash":"', b'","hash":"', b'"}\n'
 _TAIL = len(_PREV) + 64 + len(_HASH) + 64 + len(_END)
+_END_AT = len(_END)  # counted from the line's end, as _TAIL is
+_HASH_AT = _END_AT + 64
+_TAIL_START = _PREV + b"%s" + _HASH  # with prev_hash in its place
+
+
+#: Bytes read from the file at a time: with the default 8 KiB, reading costs a tenth of
+#: verifying (a system call every few rows).
+_BUFFER = 1 << 16
 
 
 class Failure(Exception):
@@ -81,13 +90,15 @@ class Failure(Exception):
 class Chain:
     """The order and link checks, fed one (seq, prev_hash, hash) at a time."""
 
-    def __init__(self, complete: bool, anchor: tuple[int, str] | None) -> None:
+    def __init__(self, complete: bool, anchor: tuple[int, str] | None, quick: bool = True) -> None:
         self.complete, self.anchor = complete, anchor
         self.count = 0
         self.first: int | None = None
         self.last: int | None = None
         self.last_hash: str | None = None
         self.anchor_seen = False
+        #: Whether the usual row may take the quick checks ("Quick checks" below).
+        self.quick = quick
 
     def add(self, line: int, seq: int, prev_hash: str, hash_: str, recomputed: str) -> None:
         """Check the row's place (seq, then link), then its hash, in the order Permit's
@@ -115,31 +126,90 @@ class Chain:
         self.count += 1
         self.last, self.last_hash = seq, hash_
 
+    def quick_start(self) -> tuple[int, bytes]:
+        """The seq and hash (as bytes) the next row must follow to take the quick checks,
+        or 0 when it must take the full ones: it is the first row, or the anchor's."""
+        last = self.last
+        if not (self.quick and last) or (self.anchor is not None and self.anchor[0] == last + 1):
+            return 0, b""
+        return last, (self.last_hash or "").encode()
+
+    def took_quickly(self, count: int, last: int, last_hash: bytes) -> None:
+        """Count `count` rows that passed the quick checks, `last` the seq of the last."""
+        if count:
+            self.count += count
+            self.last, self.last_hash = last, last_hash.decode()
+
+
+# Quick checks. The usual row follows the row before it: it has the next seq and that
+# row's hash as its prev_hash. For it most checks come down to comparing strings, so the
+# loops below check it inline (a JSON Lines row without parsing it at all), and send any
+# other row (the first, the anchor's, one after a gap, anything odd) to the full checks,
+# which also name what is wrong. A row the quick checks take is one the full checks
+# would take, each quick check being the full one or stricter;
+# tests/audit_export/test_quick_checks.py holds the two together. Verifying then takes
+# half the time of the full checks alone (JSON Lines), or three fifths (CSV, where
+# csv.reader itself is most of the cost).
+
 
 def verify_jsonl(path: Path, chain: Chain) -> None:
     sha256 = hashlib.sha256
-    with path.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
+    anchor = chain.anchor[0] if chain.anchor else 0  # the anchor's row takes the full checks
+    # Local names for the loop, the quickest for Python to look up.
+    tail, hash_at, end_at, end, tail_start = _TAIL, _HASH_AT, _END_AT, _END, _TAIL_START
+    with path.open("rb", buffering=_BUFFER) as handle:
+        start, link = chain.quick_start()
+        expected = tail_start % link if start else None
+        last, number = start, 0
+        for line in handle:
+            # Quick: the tail holds the previous row's hash as prev_hash (so it is 64
+            # lower-case hex, and linked), in its fixed place; the last "seq" key holds
+            # exactly the next seq (what the full checks read as the row's seq); the
+            # hash recomputes (fed in pieces: copying them together costs more).
+            body = line[:-tail]
             if (
-                len(line) <= _TAIL
-                or line[-_TAIL : -_TAIL + len(_PREV)] != _PREV
-                or line[-len(_END) - 64 - len(_HASH) : -len(_END) - 64] != _HASH
-                or line[-len(_END) :] != _END
+                line[-tail:-hash_at] == expected
+                and line[-end_at:] == end
+                and last + 1 != anchor
+                and body.startswith(b'"seq":%d,' % (last + 1), body.rfind(b'"seq":'))
             ):
-                raise Failure("not a Permit JSON Lines row (bad ending)", number)
-            prev_hash = line[-_TAIL + len(_PREV) : -_TAIL + len(_PREV) + 64]
-            hash_ = line[-len(_END) - 64 : -len(_END)]
-            canonical = line[:-_TAIL] + b"}"
-            at = canonical.rfind(b'"seq":')
-            end = canonical.find(b",", at)
-            seq_text = canonical[at + 6 : end]
-            if at < 0 or not seq_text.isdigit():
-                raise Failure("no seq in the row", number)
-            seq = int(seq_text)
-            if not HEX64.match(prev_hash):
-                raise Failure("prev_hash is not 64 lower-case hex characters", number, seq)
-            recomputed = sha256(prev_hash + canonical).hexdigest()
-            chain.add(number, seq, prev_hash.decode(), hash_.decode(), recomputed)
+                digest = sha256(link)
+                digest.update(body)
+                digest.update(b"}")
+                if digest.hexdigest().encode() == line[-hash_at:-end_at]:
+                    last, link = last + 1, line[-hash_at:-end_at]
+                    expected = tail_start % link
+                    continue
+            number += last - start + 1
+            chain.took_quickly(last - start, last, link)
+            _verify_jsonl_row(line, number, chain)
+            start, link = chain.quick_start()
+            expected = tail_start % link if start else None
+            last = start
+        chain.took_quickly(last - start, last, link)
+
+
+def _verify_jsonl_row(line: bytes, number: int, chain: Chain) -> None:
+    if (
+        len(line) <= _TAIL
+        or line[-_TAIL : -_TAIL + len(_PREV)] != _PREV
+        or line[-len(_END) - 64 - len(_HASH) : -len(_END) - 64] != _HASH
+        or line[-len(_END) :] != _END
+    ):
+        raise Failure("not a Permit JSON Lines row (bad ending)", number)
+    prev_hash = line[-_TAIL + len(_PREV) : -_TAIL + len(_PREV) + 64]
+    hash_ = line[-len(_END) - 64 : -len(_END)]
+    canonical = line[:-_TAIL] + b"}"
+    at = canonical.rfind(b'"seq":')
+    end = canonical.find(b",", at)
+    seq_text = canonical[at + 6 : end]
+    if at < 0 or not seq_text.isdigit():
+        raise Failure("no seq in the row", number)
+    seq = int(seq_text)
+    if not HEX64.match(prev_hash):
+        raise Failure("prev_hash is not 64 lower-case hex characters", number, seq)
+    recomputed = hashlib.sha256(prev_hash + canonical).hexdigest()
+    chain.add(number, seq, prev_hash.decode(), hash_.decode(), recomputed)
 
 
 def _text(cell: str) -> str:
@@ -159,21 +229,82 @@ def _integer(cell: str, name: str, number: int) -> str:
 
 
 def verify_csv(path: Path, chain: Chain) -> None:
+    sha256 = hashlib.sha256
+    anchor = chain.anchor[0] if chain.anchor else 0
     # A byte that is not UTF-8 becomes a lone surrogate, which cannot be encoded again:
     # the row holding it is named.
-    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+    with path.open(
+        encoding="utf-8-sig", errors="surrogateescape", newline="", buffering=_BUFFER
+    ) as handle:
         reader = csv.reader(handle)
         try:
             if tuple(next(reader, ())) != COLUMNS:
                 raise Failure("the header row is not a Permit export's columns", 1)
+            (last, link), taken = chain.quick_start(), 0
+            link_text = link.decode()
             for row in reader:
-                try:
-                    _verify_csv_row(row, reader.line_num, chain)
-                except UnicodeEncodeError:
-                    seq = int(row[0]) if row and _whole(row[0]) else None
-                    raise Failure("the row is not UTF-8 text", reader.line_num, seq) from None
+                if last and last + 1 != anchor and len(row) == len(COLUMNS):
+                    hashed = _quick_csv_row(row, str(last + 1), link_text)
+                    if hashed is not None and sha256(hashed).hexdigest() == row[-1]:
+                        last, link_text, taken = last + 1, row[-1], taken + 1
+                        continue
+                chain.took_quickly(taken, last, link_text.encode())
+                _verify_csv_record(row, reader.line_num, chain)
+                (last, link), taken = chain.quick_start(), 0
+                link_text = link.decode()
+            chain.took_quickly(taken, last, link_text.encode())
         except csv.Error as error:  # a cell over the csv module's size limit, say
             raise Failure(str(error), reader.line_num) from None
+
+
+def _quick_csv_row(row: list[str], seq: str, link: str) -> bytes | None:
+    """The bytes the usual row's hash is over, as `_verify_csv_row` would build them, or
+    None for any other row: its seq is `seq`, its prev_hash `link`, and no cell starts
+    with the spreadsheet-safety quote (so none has one to remove)."""
+    (seq_cell, occurred_at, event_type, actor_id, actor_email, actor_roles, request_id,
+     request_reference, from_status, to_status, stage, comment, payload,
+     client_address, correlation_id, prev_hash, _) = row  # fmt: skip
+    if (
+        seq_cell != seq
+        or prev_hash != link
+        or not TIME_ASCII.match(occurred_at)
+        or not (_whole(actor_id) or not actor_id)
+        or not (_whole(request_id) or not request_id)
+        or actor_roles[:1] != "["
+        or payload[:1] != "{"
+    ):
+        return None
+    s = encode_basestring
+    canonical = (
+        f'{{"actor_email":{s(actor_email) if actor_email else "null"},'
+        f'"actor_id":{actor_id or "null"},"actor_roles":{actor_roles},'
+        f'"client_address":{s(client_address) if client_address else "null"},'
+        f'"comment":{s(comment) if comment else "null"},'
+        f'"correlation_id":{s(correlation_id) if correlation_id else "null"},'
+        f'"event_type":{s(event_type) if event_type else "null"},'
+        f'"from_status":{s(from_status) if from_status else "null"},'
+        f'"occurred_at":"{occurred_at}","payload":{payload},'
+        f'"request_id":{request_id or "null"},'
+        f'"request_reference":{s(request_reference) if request_reference else "null"},'
+        f'"seq":{seq_cell},"stage":{s(stage) if stage else "null"},'
+        f'"to_status":{s(to_status) if to_status else "null"}}}'
+    )
+    # A text cell starting with "'" puts ":"' in the JSON (JSON cells may too): such a
+    # row goes to the full checks, which remove the quote where the format put one.
+    if ":\"'" in canonical:
+        return None
+    try:
+        return (link + canonical).encode()
+    except UnicodeEncodeError:  # not UTF-8 in the file: the full checks name the row
+        return None
+
+
+def _verify_csv_record(row: list[str], number: int, chain: Chain) -> None:
+    try:
+        _verify_csv_row(row, number, chain)
+    except UnicodeEncodeError:
+        seq = int(row[0]) if row and _whole(row[0]) else None
+        raise Failure("the row is not UTF-8 text", number, seq) from None
 
 
 def _verify_csv_row(row: list[str], number: int, chain: Chain) -> None:
@@ -350,8 +481,10 @@ def verify(
     public_key: bytes | None,
     anchor: tuple[int, str] | None,
     complete: bool | None = None,
+    quick: bool = True,
 ) -> tuple[Chain, list[str]]:
-    """Raise Failure at the first problem; return the chain and notes when all holds."""
+    """Raise Failure at the first problem; return the chain and notes when all holds.
+    `quick=False` puts every row through the full checks (for tests)."""
     notes = []
     if manifest is not None:
         notes += check_manifest(manifest, path, public_key)
@@ -360,7 +493,7 @@ def verify(
     elif complete is None:
         complete = True
         notes.append("no manifest: the file was checked as a complete export")
-    chain = Chain(complete, anchor)
+    chain = Chain(complete, anchor, quick)
     with path.open("rb") as handle:
         is_csv = handle.read(len(BOM)) == BOM
     try:

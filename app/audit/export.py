@@ -9,20 +9,26 @@ Both formats are built from the stored text, without parsing it: JSON columns ar
 in canonical form (app.canonical_json), and the JSON Lines writer below produces exactly
 the canonical bytes that `app.audit.chain.canonical_json` hashes (a test holds the two
 together).
+
+Speed (issue 4; bench/export.py measures it at a million events): the writers format a
+whole batch in one comprehension of f-strings, because a Python call per row or per cell
+costs as much as the database's own dump of that row. For the same reason the CSV cells
+are built by hand rather than by `csv.writer` (under half the time, the same bytes:
+tests/audit_export/test_csv_cells.py), and on PostgreSQL the server writes the CSV itself
+through COPY (`postgres_csv_chunks`).
 """
 
 from __future__ import annotations
 
-import csv
 import enum
 import hashlib
-import io
-from collections.abc import Callable, Iterable, Iterator
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring  # type: ignore[attr-defined]
 from typing import Any, BinaryIO
 
-from sqlalchemy import String, Text, bindparam, cast, func
+from sqlalchemy import String, Text, bindparam, case, cast, func, literal_column
 from sqlalchemy.sql.elements import ColumnElement
 
 from app.audit.chain import HASHED_FIELDS
@@ -30,7 +36,7 @@ from app.audit.filters import AuditFilters, filtered_events
 from app.extensions import SessionLike
 from app.models.audit import AuditEvent
 
-#: Rows fetched from the database per round trip.
+#: Rows fetched from the database per round trip, and formatted into one chunk.
 BATCH_SIZE = 5000
 
 #: The columns of both formats, in order: the hashed fields, then prev_hash and hash.
@@ -44,20 +50,21 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
 #: The CSV columns holding free text. Every one is neutralised, our own codes (event
 #: type, statuses, stage) included: a verifier removes a leading "'" from any cell, so a
 #: value that began with "'" must always have been written with another in front.
-_FREE_TEXT = tuple(
-    EXPORT_COLUMNS.index(name)
-    for name in (
-        "event_type",
-        "actor_email",
-        "request_reference",
-        "from_status",
-        "to_status",
-        "stage",
-        "comment",
-        "client_address",
-        "correlation_id",
-    )
+_FREE_TEXT = (
+    "event_type",
+    "actor_email",
+    "request_reference",
+    "from_status",
+    "to_status",
+    "stage",
+    "comment",
+    "client_address",
+    "correlation_id",
 )
+
+#: What opens a CSV export: a byte-order mark, so that Excel reads it as UTF-8, and the
+#: header row.
+CSV_OPENING = b"\xef\xbb\xbf" + (",".join(EXPORT_COLUMNS) + "\r\n").encode("ascii")
 
 
 class ExportFormat(enum.StrEnum):
@@ -70,6 +77,9 @@ class ExportFormat(enum.StrEnum):
 
 
 Row = tuple[Any, ...]
+
+
+# Reading rows. ------------------------------------------------------------------------
 
 
 def _occurred_at_text(dialect: str) -> ColumnElement[str]:
@@ -91,14 +101,15 @@ def _columns(dialect: str) -> list[ColumnElement[Any]]:
     return [columns[name].label(name) for name in EXPORT_COLUMNS]
 
 
-def stream_rows(
+def stream_batches(
     session: SessionLike,
     filters: AuditFilters,
     *,
     up_to_seq: int,
     batch_size: int | None = None,
-) -> Iterator[Row]:
-    """Matching events with seq <= `up_to_seq`, oldest first, as tuples of EXPORT_COLUMNS."""
+) -> Iterator[list[Row]]:
+    """Matching events with seq <= `up_to_seq`, oldest first, as lists of tuples of
+    EXPORT_COLUMNS: one list per round trip, fetched only when the previous is consumed."""
     batch_size = batch_size or BATCH_SIZE
     connection = session.connection()
     query = (
@@ -120,12 +131,25 @@ def stream_rows(
             values = {**params, "after": last}
             cursor.execute(sql, [values[name] for name in names] if names else values)
             rows = cursor.fetchall()
-            yield from rows
+            if rows:
+                yield rows
             if len(rows) < batch_size:
                 return
             last = rows[-1][0]
     finally:
         cursor.close()
+
+
+def stream_rows(
+    session: SessionLike,
+    filters: AuditFilters,
+    *,
+    up_to_seq: int,
+    batch_size: int | None = None,
+) -> Iterator[Row]:
+    """The rows of `stream_batches`, one at a time."""
+    for batch in stream_batches(session, filters, up_to_seq=up_to_seq, batch_size=batch_size):
+        yield from batch
 
 
 def _driver_params(compiled: Any, dialect: Any) -> dict[str, Any]:
@@ -141,110 +165,233 @@ def _driver_params(compiled: Any, dialect: Any) -> dict[str, Any]:
     return params
 
 
-# Writers: each turns rows into chunks of bytes. -------------------------------------
+# Writers: each turns a batch of rows into text. ----------------------------------------
 
 
-def _neutralise(row: Row) -> Row:
-    """The row with a "'" before every free-text cell that starts with a trigger."""
-    for index in _FREE_TEXT:
-        value = row[index]
-        if value and value.startswith(FORMULA_TRIGGERS):
-            return tuple(
-                "'" + cell
-                if i in _FREE_TEXT and cell and cell.startswith(FORMULA_TRIGGERS)
-                else cell
-                for i, cell in enumerate(row)
-            )
-    return row
+def csv_quoted(value: str) -> str:
+    """A cell as csv.writer writes it (minimal quoting, lines ending CRLF): in double
+    quotes, with its own doubled, when it holds a quote, a comma, a CR or a LF."""
+    if '"' in value or "," in value or "\r" in value or "\n" in value:
+        return '"' + value.replace('"', '""') + '"'
+    return value
 
 
-def csv_chunks(rows: Iterable[Row], rows_per_chunk: int = 2000) -> Iterator[bytes]:
-    """UTF-8 with a byte-order mark (so Excel reads it as UTF-8), one header row, CRLF."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(EXPORT_COLUMNS)
-    yield b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8")
-    batch: list[Row] = []
-    for row in rows:
-        batch.append(_neutralise(row))
-        if len(batch) >= rows_per_chunk:
-            yield _csv_bytes(writer, buffer, batch)
-            batch = []
-    if batch:
-        yield _csv_bytes(writer, buffer, batch)
+def csv_text(value: str | None) -> str:
+    """A free-text cell: empty for null; a "'" in front of a formula trigger; quoted."""
+    if value is None:
+        return ""
+    if value.startswith(FORMULA_TRIGGERS):
+        value = "'" + value
+    return csv_quoted(value)
 
 
-def _csv_bytes(writer: Any, buffer: io.StringIO, batch: list[Row]) -> bytes:
-    buffer.seek(0)
-    buffer.truncate()
-    writer.writerows(batch)
-    return buffer.getvalue().encode("utf-8")
-
-
-def _json_text(value: str | None) -> str:
-    return "null" if value is None else encode_basestring(value)
-
-
-def _json_int(value: int | None) -> str:
-    return "null" if value is None else str(value)
-
-
-def jsonl_line(row: Row) -> str:
-    """One event as a JSON Lines line: its canonical JSON (keys in sorted order), with
-    `"prev_hash"` and `"hash"` added at the end, before the closing brace."""
-    (
-        seq,
-        occurred_at,
-        event_type,
-        actor_id,
-        actor_email,
-        actor_roles,
-        request_id,
-        request_reference,
-        from_status,
-        to_status,
-        stage,
-        comment,
-        payload,
-        client_address,
-        correlation_id,
-        prev_hash,
-        hash_,
-    ) = row
-    return (
-        f'{{"actor_email":{_json_text(actor_email)},"actor_id":{_json_int(actor_id)},'
-        f'"actor_roles":{actor_roles},"client_address":{_json_text(client_address)},'
-        f'"comment":{_json_text(comment)},"correlation_id":{_json_text(correlation_id)},'
-        f'"event_type":{_json_text(event_type)},"from_status":{_json_text(from_status)},'
-        f'"occurred_at":"{occurred_at}","payload":{payload},'
-        f'"request_id":{_json_int(request_id)},'
-        f'"request_reference":{_json_text(request_reference)},"seq":{seq},'
-        f'"stage":{_json_text(stage)},"to_status":{_json_text(to_status)},'
-        f'"prev_hash":"{prev_hash}","hash":"{hash_}"}}\n'
+def csv_lines(rows: Sequence[Row]) -> str:
+    """CSV lines for `rows`, each ending CRLF. Integers go in as they are; occurred_at,
+    the JSON text and the hashes are quoted if need be, as csv.writer would."""
+    q, t = csv_quoted, csv_text
+    return "".join(
+        [
+            f"{seq},{q(occurred_at)},{t(event_type)},{'' if actor_id is None else actor_id},"
+            f"{t(actor_email)},{q(actor_roles)},{'' if request_id is None else request_id},"
+            f"{t(request_reference)},{t(from_status)},{t(to_status)},{t(stage)},{t(comment)},"
+            f"{q(payload)},{t(client_address)},{t(correlation_id)},{q(prev_hash)},{q(hash_)}\r\n"
+            for (
+                seq,
+                occurred_at,
+                event_type,
+                actor_id,
+                actor_email,
+                actor_roles,
+                request_id,
+                request_reference,
+                from_status,
+                to_status,
+                stage,
+                comment,
+                payload,
+                client_address,
+                correlation_id,
+                prev_hash,
+                hash_,
+            ) in rows
+        ]
     )
 
 
-def jsonl_chunks(rows: Iterable[Row], rows_per_chunk: int = 2000) -> Iterator[bytes]:
-    batch: list[str] = []
-    for row in rows:
-        batch.append(jsonl_line(row))
-        if len(batch) >= rows_per_chunk:
-            yield "".join(batch).encode("utf-8")
-            batch = []
-    if batch:
-        yield "".join(batch).encode("utf-8")
+def jsonl_lines(rows: Sequence[Row]) -> str:
+    """JSON Lines for `rows`: each event's canonical JSON (keys in sorted order), with
+    `"prev_hash"` and `"hash"` added at the end, before the closing brace."""
+    s = encode_basestring  # a JSON string, escaped as canonical JSON requires (in C)
+    return "".join(
+        [
+            f'{{"actor_email":{"null" if actor_email is None else s(actor_email)},'
+            f'"actor_id":{"null" if actor_id is None else actor_id},'
+            f'"actor_roles":{actor_roles},'
+            f'"client_address":{"null" if client_address is None else s(client_address)},'
+            f'"comment":{"null" if comment is None else s(comment)},'
+            f'"correlation_id":{"null" if correlation_id is None else s(correlation_id)},'
+            f'"event_type":{"null" if event_type is None else s(event_type)},'
+            f'"from_status":{"null" if from_status is None else s(from_status)},'
+            f'"occurred_at":"{occurred_at}","payload":{payload},'
+            f'"request_id":{"null" if request_id is None else request_id},'
+            f'"request_reference":{"null" if request_reference is None else s(request_reference)},'
+            f'"seq":{seq},"stage":{"null" if stage is None else s(stage)},'
+            f'"to_status":{"null" if to_status is None else s(to_status)},'
+            f'"prev_hash":"{prev_hash}","hash":"{hash_}"}}\n'
+            for (
+                seq,
+                occurred_at,
+                event_type,
+                actor_id,
+                actor_email,
+                actor_roles,
+                request_id,
+                request_reference,
+                from_status,
+                to_status,
+                stage,
+                comment,
+                payload,
+                client_address,
+                correlation_id,
+                prev_hash,
+                hash_,
+            ) in rows
+        ]
+    )
+
+
+def batched(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    """`rows` in lists of `size` (itertools.batched arrives in Python 3.12)."""
+    it = iter(rows)
+    while batch := list(itertools.islice(it, size)):
+        yield batch
+
+
+@dataclass(frozen=True)
+class Writer:
+    """One format: the bytes that open the file, and a batch of rows as text."""
+
+    opening: bytes
+    lines: Callable[[Sequence[Row]], str]
+
+    def encode(self, batches: Iterable[Sequence[Row]]) -> Iterator[bytes]:
+        """The file's bytes: the opening, then one chunk per batch."""
+        if self.opening:
+            yield self.opening
+        for batch in batches:
+            yield self.lines(batch).encode("utf-8")
+
+    def chunks(self, rows: Iterable[Row], rows_per_chunk: int = 2000) -> Iterator[bytes]:
+        """The file's bytes for rows given one at a time, pulled only as they are written."""
+        return self.encode(batched(rows, rows_per_chunk))
 
 
 #: The export registry: format -> writer. A view or command only streams what it gives.
-WRITERS: dict[ExportFormat, Callable[[Iterable[Row]], Iterator[bytes]]] = {
-    ExportFormat.CSV: csv_chunks,
-    ExportFormat.JSONL: jsonl_chunks,
+WRITERS: dict[ExportFormat, Writer] = {
+    ExportFormat.CSV: Writer(CSV_OPENING, csv_lines),
+    ExportFormat.JSONL: Writer(b"", jsonl_lines),
 }
+
+
+# PostgreSQL: the server writes the CSV. ------------------------------------------------
+
+#: FORMULA_TRIGGERS as code points, for PostgreSQL's ascii(): comparing integers costs the
+#: server a fraction of what comparing each cell's first letter as text does.
+_TRIGGER_CODES = tuple(sorted(ord(trigger) for trigger in FORMULA_TRIGGERS))
+
+#: Bytes of CSV gathered from COPY's rows before they are handed on as one chunk.
+COPY_CHUNK_BYTES = 1 << 20
+
+
+def _neutralised(column: ColumnElement[Any]) -> ColumnElement[Any]:
+    """`csv_text`'s "'" in SQL: in front of a cell that starts with a formula trigger.
+    ascii() of null is null, so a null stays null (an empty cell)."""
+    codes: list[ColumnElement[int]] = [literal_column(str(code)) for code in _TRIGGER_CODES]
+    quote: ColumnElement[str] = literal_column("''''")
+    return case((func.ascii(column).in_(codes), quote.concat(column)), else_=column)
+
+
+def _copy_columns() -> list[ColumnElement[Any]]:
+    columns = {column.name: column for column in _columns("postgresql")}
+    for name in _FREE_TEXT:
+        columns[name] = _neutralised(getattr(AuditEvent, name)).label(name)
+    return [columns[name] for name in EXPORT_COLUMNS]
+
+
+def can_copy(session: SessionLike) -> bool:
+    """True on PostgreSQL over a UTF-8 connection, where COPY's bytes are the file's."""
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        return False
+    driver = connection.connection.driver_connection
+    return str(driver.info.encoding) == "utf-8"  # type: ignore[union-attr]
+
+
+def postgres_csv_chunks(
+    session: SessionLike,
+    filters: AuditFilters,
+    *,
+    up_to_seq: int,
+    tally: ExportTally,
+) -> Iterator[bytes]:
+    """The CSV export's bytes as PostgreSQL writes them.
+
+    `COPY (SELECT ...) TO STDOUT (FORMAT csv)` quotes exactly the cells csv.writer quotes
+    (those holding a comma, a quote, CR or LF; quotes doubled) and writes null as an empty
+    cell, so the SELECT only has to neutralise. Where `csv_lines` writes an empty string as
+    an empty cell, COPY writes `""`; Permit never stores one (text is null instead), and a
+    CSV reader reads both as the same empty cell.
+
+    COPY ends a row with LF, the format with CRLF. psycopg hands over exactly one row per
+    read() (libpq's PQgetCopyData), so the row's last byte is its end, whatever line
+    breaks its quoted cells hold: only that byte is replaced.
+    """
+    connection = session.connection()
+    query = (
+        filtered_events(filters)
+        .with_only_columns(*_copy_columns())
+        .where(AuditEvent.seq <= up_to_seq)
+        .order_by(AuditEvent.seq)
+    )
+    compiled = query.compile(dialect=connection.dialect)
+    params = _driver_params(compiled, connection.dialect)
+    names = compiled.positiontup
+    # Given even when empty: the driver then reads the compiled SQL's "%%" as "%".
+    values = [params[name] for name in names] if names else params
+    statement = f"COPY ({compiled}) TO STDOUT (FORMAT csv)"
+    driver = connection.connection.driver_connection
+    yield CSV_OPENING
+    chunk, count, first, last = bytearray(), 0, None, b""
+    with driver.cursor() as cursor, cursor.copy(statement, values) as copy:  # type: ignore[union-attr]
+        read = copy.read
+        while row := read():
+            chunk += row[:-1]
+            chunk += b"\r\n"
+            count += 1
+            last = row
+            if len(chunk) >= COPY_CHUNK_BYTES:
+                first = first or _seq_of(chunk)
+                tally.add_rows(count, first, _seq_of(last))
+                count = 0
+                yield bytes(chunk)
+                chunk.clear()
+    if count:
+        tally.add_rows(count, first or _seq_of(chunk), _seq_of(last))
+        yield bytes(chunk)
+
+
+def _seq_of(row: Any) -> int:
+    """The seq a CSV row starts with: digits, never quoted."""
+    return int(bytes(row[:24]).split(b",", 1)[0])
+
+
+# The export. ---------------------------------------------------------------------------
 
 
 @dataclass
 class ExportTally:
-    """What was written: filled in while the chunks pass through `tally`."""
+    """What was written: filled in while the chunks pass through `export_chunks`."""
 
     count: int = 0
     first_seq: int | None = None
@@ -259,14 +406,30 @@ class ExportTally:
     def digest(self) -> str:
         return str(self.sha256.hexdigest())
 
+    def add_rows(self, count: int, first_seq: int, last_seq: int) -> None:
+        if self.first_seq is None:
+            self.first_seq = first_seq
+        self.last_seq = last_seq
+        self.count += count
 
-def _counted(rows: Iterable[Row], tally: ExportTally) -> Iterator[Row]:
-    for row in rows:
-        if tally.first_seq is None:
-            tally.first_seq = row[0]
-        tally.last_seq = row[0]
-        tally.count += 1
-        yield row
+
+def _counted(batches: Iterable[list[Row]], tally: ExportTally) -> Iterator[list[Row]]:
+    for batch in batches:
+        tally.add_rows(len(batch), batch[0][0], batch[-1][0])
+        yield batch
+
+
+def _chunks(
+    session: SessionLike,
+    export_format: ExportFormat,
+    filters: AuditFilters,
+    up_to_seq: int,
+    tally: ExportTally,
+) -> Iterator[bytes]:
+    if export_format is ExportFormat.CSV and can_copy(session):
+        return postgres_csv_chunks(session, filters, up_to_seq=up_to_seq, tally=tally)
+    batches = stream_batches(session, filters, up_to_seq=up_to_seq)
+    return WRITERS[export_format].encode(_counted(batches, tally))
 
 
 def export_chunks(
@@ -278,8 +441,7 @@ def export_chunks(
     tally: ExportTally,
 ) -> Iterator[bytes]:
     """The export file's bytes, in chunks; `tally` holds the count and SHA-256 at the end."""
-    rows = _counted(stream_rows(session, filters, up_to_seq=up_to_seq), tally)
-    for chunk in WRITERS[export_format](rows):
+    for chunk in _chunks(session, export_format, filters, up_to_seq, tally):
         tally.size += len(chunk)
         tally.sha256.update(chunk)
         yield chunk

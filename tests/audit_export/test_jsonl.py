@@ -116,8 +116,8 @@ def test_each_line_is_the_canonical_json_the_hash_was_computed_over(
         stored = {e.seq: (e.prev_hash, e.hash) for e in appended}
         head = chain_head(db.session)[0]
         rows = list(stream_rows(db.session, AuditFilters(), up_to_seq=head))
-        jsonl = b"".join(WRITERS[ExportFormat.JSONL](rows))
-        csv_file = b"".join(WRITERS[ExportFormat.CSV](rows))
+        jsonl = b"".join(WRITERS[ExportFormat.JSONL].chunks(rows))
+        csv_file = b"".join(WRITERS[ExportFormat.CSV].chunks(rows))
     finally:
         db.session.rollback()  # every example starts from an empty chain
 
@@ -171,7 +171,7 @@ def test_a_payload_key_named_prev_hash_does_not_confuse_either_verifier(
     head = chain_head(db.session)[0]
     rows = stream_rows(db.session, AuditFilters(), up_to_seq=head)
     path = tmp_path / "key.jsonl"
-    path.write_bytes(b"".join(WRITERS[ExportFormat.JSONL](rows)))
+    path.write_bytes(b"".join(WRITERS[ExportFormat.JSONL].chunks(rows)))
 
     by_app, by_tool = verifiers.both(path)
 

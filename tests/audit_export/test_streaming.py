@@ -18,7 +18,7 @@ import pytest
 
 from app.audit import export
 from app.audit.chain import chain_head
-from app.audit.export import WRITERS, ExportFormat, stream_rows
+from app.audit.export import WRITERS, ExportFormat, stream_batches, stream_rows
 from app.audit.filters import AuditFilters
 from app.extensions import db
 from tests.audit_export.conftest import FORMATS, Run, Verifiers, export_with
@@ -116,7 +116,7 @@ def test_rows_stop_at_the_head_the_export_was_cut_at(trail: Trail):
 def test_the_command_exports_the_same_in_small_batches(
     run: Run, trail: Trail, tmp_path: Path, verifiers: Verifiers, monkeypatch, fmt: str
 ):
-    monkeypatch.setattr(export, "stream_rows", functools.partial(stream_rows, batch_size=2))
+    monkeypatch.setattr(export, "stream_batches", functools.partial(stream_batches, batch_size=2))
 
     exported = export_with(run, tmp_path / f"batched.{fmt}", fmt)
 
@@ -141,7 +141,7 @@ def test_writers_pull_rows_only_as_they_write_them(fmt: str):
     pulled = itertools.count()
     endless = (ROW for _ in pulled)
 
-    chunks = WRITERS[ExportFormat(fmt)](endless)
+    chunks = WRITERS[ExportFormat(fmt)].chunks(endless)
     first_chunks = list(itertools.islice(chunks, 3))
 
     assert len(first_chunks) == 3
@@ -155,7 +155,7 @@ def test_writing_ten_times_the_rows_takes_no_more_memory(fmt: str):
         tracemalloc.start()
         try:
             writer = WRITERS[ExportFormat(fmt)]
-            for chunk in writer(itertools.repeat(ROW, count), rows_per_chunk=100):  # type: ignore[call-arg]
+            for chunk in writer.chunks(itertools.repeat(ROW, count), rows_per_chunk=100):
                 digest.update(chunk)
             return tracemalloc.get_traced_memory()[1]
         finally:
