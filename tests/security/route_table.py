@@ -1,0 +1,822 @@
+"""Every route the service serves, who may use it, and how to reach an object through it.
+
+Deny by default, written down: tests/security/test_route_table.py fails when the app
+serves a (method, rule) with no row here, or a row names a route that is gone. Each row
+says who may use the route (`allowed`), what they get (`success`), who is told the object
+does not exist (`hidden`: 404, so another department's requests do not leak), how to make
+what the URL names (`subject`), and a form that succeeds (`form`). Everyone else signed in
+gets 403; a signed-out person is sent to sign in.
+
+The people are the `World` of tests/factories.py (`Who`): the department's officer, an
+officer of another department, the first approver of each stage, the auditor, the admin,
+and nobody signed in.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask
+
+from app.api_tokens import allowed_scopes
+from app.audit.export import ExportFormat
+from app.audit.filters import AuditFilters
+from app.audit.manifest import filter_description
+from app.extensions import db
+from app.models import AccessRequest, User
+from app.operations.create_api_token import create_api_token
+from app.operations.create_request import create_request
+from app.operations.decide_stage import decide_stage
+from app.operations.issue_password_link import issue_password_link
+from app.operations.record_export import record_export
+from app.operations.submit_request import submit_request
+from app.operations.two_factor import confirm_enrolment, start_enrolment
+from app.operations.withdraw_request import withdraw_request
+from app.passwords import hash_password
+from app.roles import Role
+from app.workflow import Outcome, Status
+from tests.factories import PASSWORD, World, complete_content, make_user
+from tests.web.client import PermitClient, csrf_token, current_code, post_form
+
+#: Methods every rule answers by itself; they run no view of ours.
+IMPLICIT_METHODS = frozenset({"HEAD", "OPTIONS"})
+
+#: A new password the policy accepts (app.password_policy).
+NEW_PASSWORD = "violet kettle harbour lantern"
+
+
+class Who(enum.StrEnum):
+    """The people every route is tried with."""
+
+    ANONYMOUS = "anonymous"
+    OFFICER = "officer"
+    #: An officer of another department.
+    OUTSIDER = "outsider"
+    #: The first approver of each stage of the pipeline.
+    SECURITY = "security"
+    NO10 = "no10"
+    CABINET_OFFICE = "cabinet_office"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+    def user(self, world: World) -> User | None:
+        return None if self is Who.ANONYMOUS else getattr(world, self.value)
+
+
+EVERYONE = frozenset(Who)
+SIGNED_IN = EVERYONE - {Who.ANONYMOUS}
+OFFICERS = frozenset({Who.OFFICER, Who.OUTSIDER})
+APPROVERS = frozenset({Who.SECURITY, Who.NO10, Who.CABINET_OFFICE})
+#: People whose roles need a second factor (the world gives them one).
+WITH_SECOND_FACTOR = SIGNED_IN - OFFICERS
+#: Who may see the department's request once it is submitted (app.access.can_view).
+SEE_SUBMITTED = frozenset({Who.OFFICER, *APPROVERS, Who.AUDITOR, Who.ADMIN})
+#: Who is told a draft does not exist: drafts are the department's own business.
+DRAFT_HIDDEN = frozenset({Who.OUTSIDER, *APPROVERS})
+
+
+# One use of a route ----------------------------------------------------------------------
+
+
+@dataclass
+class Subject:
+    """What one use of a route is about: the values of the rule's variables, and what
+    they name."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    request: AccessRequest | None = None
+    #: The person the route is about (someone signing in, a user an admin acts on).
+    user: User | None = None
+    #: That person's recovery codes, when they have a second factor.
+    recovery_codes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Use:
+    """Who is using a route, from which browser."""
+
+    world: World
+    who: Who
+    client: PermitClient
+
+    @property
+    def user(self) -> User | None:
+        return self.who.user(self.world)
+
+
+#: Makes a fresh subject in the world, so a route that changes it can be used again.
+Maker = Callable[[World], Subject]
+#: Form data that makes a POST succeed for an allowed person.
+FormData = Callable[[Use, Subject], dict[str, Any]]
+#: Brings the browser or the world to the state the route needs (run before each use).
+Step = Callable[[Use, Subject], None]
+
+
+# Subjects ------------------------------------------------------------------------------
+
+
+def request_of(
+    world: World, status: Status = Status.IN_REVIEW, *, author: User | None = None
+) -> AccessRequest:
+    """A complete request filed by `author` (the department's officer), brought to
+    `status` the usual way, at the security stage while in review; committed."""
+    author = author or world.officer
+    access_request = create_request(author, platform=world.platform, content=complete_content())
+    if status is not Status.DRAFT:
+        submit_request(access_request, author)
+    if status in (Status.CHANGES_REQUESTED, Status.REJECTED):
+        outcome = Outcome.REQUEST_CHANGES if status is Status.CHANGES_REQUESTED else Outcome.REJECT
+        decide_stage(
+            access_request,
+            world.security,
+            stage="security",
+            version=access_request.version,
+            outcome=outcome,
+            reason="Name a second account manager",
+        )
+    elif status is Status.APPROVED:
+        for stage in ("security", "no10", "cabinet_office"):
+            decide_stage(
+                access_request,
+                world.approvers_for(stage)[0],
+                stage=stage,
+                version=access_request.version,
+                outcome=Outcome.APPROVE,
+            )
+    elif status is Status.WITHDRAWN:
+        withdraw_request(access_request, author)
+    db.session.commit()
+    assert access_request.status == status
+    return access_request
+
+
+@functools.cache
+def a_request(status: Status, **values: str) -> Maker:
+    """A maker of the department's request in `status` (plus fixed values, like a section).
+
+    One maker per set of arguments, so a test may share one subject among the routes
+    that only read it."""
+
+    def make(world: World) -> Subject:
+        access_request = request_of(world, status)
+        return Subject({"reference": access_request.reference, **values}, access_request)
+
+    return make
+
+
+def fixed(**values: str) -> Maker:
+    """A maker for a rule whose variables name nothing of ours (an asset's file name)."""
+
+    def make(_world: World) -> Subject:
+        return Subject(dict(values))
+
+    return make
+
+
+def no_subject(_world: World) -> Subject:
+    return Subject()
+
+
+def a_person(*, second_factor: bool) -> Maker:
+    """A maker of a new auditor (a role that needs a second factor), with one set up or
+    not yet. New each time: a code is good only once."""
+
+    def make(_world: World) -> Subject:
+        user = make_user(Role.AUDITOR, second_factor=False)
+        codes: list[str] = []
+        if second_factor:
+            start_enrolment(user)
+            codes = confirm_enrolment(user, current_code(user)) or []
+            user.totp_last_counter = None  # signing in may use the same 30 seconds' code
+        db.session.commit()
+        return Subject({"user_id": str(user.id)}, user=user, recovery_codes=codes)
+
+    return make
+
+
+def an_api_export(world: World) -> Subject:
+    """An export the auditor made through the API: its audit event's seq names it."""
+    seq, _hash = record_export(
+        world.auditor,
+        export_format=ExportFormat.CSV,
+        filter_description=filter_description(AuditFilters()),
+        via="api",
+    )
+    db.session.commit()
+    return Subject({"seq": str(seq)})
+
+
+def an_officers_api_token(world: World) -> Subject:
+    """A personal API token of the department's officer."""
+    token, _text = create_api_token(
+        world.officer, name="Dashboard", scopes=["requests:read"], expires_in_days=30
+    )
+    db.session.commit()
+    return Subject({"token_id": str(token.id)})
+
+
+def a_password_link(world: World) -> Subject:
+    """A new officer's one-time link to set their password."""
+    user = make_user(Role.OFFICER, department=world.department)
+    token = issue_password_link(user, world.admin, valid_hours=72)
+    db.session.commit()
+    return Subject({"token": token}, user=user)
+
+
+# Forms that succeed --------------------------------------------------------------------
+
+
+def no_form(_use: Use, _subject: Subject) -> dict[str, Any]:
+    return {}
+
+
+def version_of(subject: Subject) -> dict[str, Any]:
+    assert subject.request is not None
+    return {"version": subject.request.version}
+
+
+def sign_in_form(use: Use, _subject: Subject) -> dict[str, Any]:
+    return {"email": use.world.officer.email, "password": PASSWORD}
+
+
+def new_request_form(use: Use, _subject: Subject) -> dict[str, Any]:
+    return {"platform": str(use.world.platform.id), "kind": "new_account"}
+
+
+def section_form(_use: Use, subject: Subject) -> dict[str, Any]:
+    return {**version_of(subject), "purpose": "Reach more people", "save_continue": "y"}
+
+
+def submit_form(_use: Use, subject: Subject) -> dict[str, Any]:
+    return version_of(subject)
+
+
+def withdraw_form(_use: Use, subject: Subject) -> dict[str, Any]:
+    return {**version_of(subject), "reason": "No longer needed"}
+
+
+def decision_form(_use: Use, subject: Subject) -> dict[str, Any]:
+    return {**version_of(subject), "stage": "security", "outcome": "approve"}
+
+
+def export_form(_use: Use, _subject: Subject) -> dict[str, Any]:
+    return {"format": "csv"}
+
+
+def new_api_token_form(use: Use, _subject: Subject) -> dict[str, Any]:
+    scopes = sorted(allowed_scopes(use.user)) if use.user is not None else []
+    return {"name": "Dashboard", "scopes": scopes, "expires_in_days": "30"}
+
+
+def api_new_request(use: Use, _subject: Subject) -> dict[str, Any]:
+    return {"platform": use.world.platform.name, "kind": "new_account"}
+
+
+def api_changes(_use: Use, _subject: Subject) -> dict[str, Any]:
+    return {"purpose": "Reach more people"}
+
+
+def api_decision(_use: Use, _subject: Subject) -> dict[str, Any]:
+    return {"outcome": "approve", "stage": "security"}
+
+
+def code_of(user: User | None) -> dict[str, Any]:
+    """The code `user`'s authenticator app shows now (any code when they have none)."""
+    if user is None:
+        return {"code": "123456"}
+    db.session.refresh(user)  # a page may have just made the secret, in its own session
+    return {"code": current_code(user) if user.totp_secret else "123456"}
+
+
+def signing_in_code_form(_use: Use, subject: Subject) -> dict[str, Any]:
+    return code_of(subject.user)
+
+
+def recovery_code_form(_use: Use, subject: Subject) -> dict[str, Any]:
+    return {"code": subject.recovery_codes[0] if subject.recovery_codes else "none"}
+
+
+def own_code_form(use: Use, _subject: Subject) -> dict[str, Any]:
+    return code_of(use.user)
+
+
+def change_password_form(_use: Use, _subject: Subject) -> dict[str, Any]:
+    return {
+        "current_password": PASSWORD,
+        "new_password": NEW_PASSWORD,
+        "confirm_password": NEW_PASSWORD,
+    }
+
+
+def set_password_form(_use: Use, _subject: Subject) -> dict[str, Any]:
+    return {"new_password": NEW_PASSWORD, "confirm_password": NEW_PASSWORD}
+
+
+# Steps before and after ----------------------------------------------------------------
+
+TWO_FACTOR = "/sign-in/two-factor"
+RECOVERY_CODE = "/sign-in/recovery-code"
+SET_UP = "/sign-in/set-up-two-factor"
+ACCOUNT_SET_UP = "/account/two-factor/set-up"
+
+
+def password_given(use: Use, subject: Subject) -> None:
+    """A signed-out browser gives the subject's right password: half-way through signing in."""
+    if use.who is not Who.ANONYMOUS:
+        return
+    assert subject.user is not None
+    response = post_form(
+        use.client, "/sign-in", {"email": subject.user.email, "password": PASSWORD}
+    )
+    assert response.headers["Location"] == TWO_FACTOR, response.headers["Location"]
+
+
+def set_up_shown(use: Use, subject: Subject) -> None:
+    """Password given, and the set-up page shown: it has made the secret to confirm."""
+    password_given(use, subject)
+    if use.who is Who.ANONYMOUS:
+        assert use.client.get(SET_UP).status_code == 200
+
+
+def set_up_confirmed(use: Use, subject: Subject) -> None:
+    """Password given, a second factor set up with a first code: recovery codes shown."""
+    set_up_shown(use, subject)
+    if use.who is Who.ANONYMOUS:
+        token = csrf_token(use.client.get(SET_UP))
+        response = use.client.post(SET_UP, data={**code_of(subject.user), "csrf_token": token})
+        assert "recovery codes" in response.get_data(as_text=True), response.status_code
+
+
+def own_set_up_shown(use: Use, _subject: Subject) -> None:
+    """The signed-in person opens their own set-up page (which makes a secret if they
+    have no second factor yet)."""
+    if use.who is not Who.ANONYMOUS:
+        use.client.get(ACCOUNT_SET_UP)
+
+
+def officer_has_second_factor(use: Use, _subject: Subject) -> None:
+    """An officer chose a second factor (so they may turn it off) and its next code is
+    unused; people whose roles need one have theirs already."""
+    user = use.user
+    if user is None or use.who not in OFFICERS:
+        return
+    if not user.has_second_factor:
+        start_enrolment(user)
+        confirm_enrolment(user, current_code(user))
+    user.totp_last_counter = None
+    db.session.commit()
+
+
+def password_back(use: Use, _subject: Subject) -> None:
+    """Put the person's test password back, so they can sign in again later."""
+    user = use.user
+    if user is not None:
+        db.session.refresh(user)
+        user.password_hash = hash_password(PASSWORD)
+        db.session.commit()
+
+
+# The table -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    rule: str
+    allowed: frozenset[Who]
+    #: What an allowed person gets: 200 for a page, 302 for a form that moves on.
+    success: int = 200
+    #: Allowed people who get something else (the sign-in page sends a signed-in person home).
+    success_for: Mapping[Who, int] = field(default_factory=dict)
+    #: People told that the object does not exist (404) rather than refused (403).
+    hidden: frozenset[Who] = frozenset()
+    subject: Maker = no_subject
+    form: FormData = no_form
+    #: The GET rule of the page whose form posts here.
+    form_page: str | None = None
+    #: Using the route ends the session: a signed-in person uses it from a browser of
+    #: their own. (A signed-out person always has a new browser for each route.)
+    ends_session: bool = False
+    #: Run before each use: the state the route needs.
+    before: Step | None = None
+    #: Run after each use: put back what later uses rely on.
+    after: Step | None = None
+    #: Added to the URL (an export's format).
+    query: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.rule}"
+
+    @property
+    def api(self) -> bool:
+        """A route of the JSON API: called with the person's token, never their cookie."""
+        return self.rule.startswith("/api/")
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        """The names of the rule's variables (`reference` in /requests/<reference>)."""
+        return tuple(match.group(1) for match in _VARIABLE.finditer(self.rule))
+
+    def url(self, subject: Subject) -> str:
+        path = _VARIABLE.sub(lambda match: subject.values[match.group(1)], self.rule)
+        return path + self.query
+
+    def expected(self, who: Who) -> int:
+        """The status code `who` gets: a signed-out person is sent to sign in (302), or
+        told by the API to send a token (401)."""
+        if who in self.allowed:
+            return self.success_for.get(who, self.success)
+        if who is Who.ANONYMOUS:
+            return 401 if self.api else 302
+        return 404 if who in self.hidden else 403
+
+
+#: A rule's variable: <name>, <converter:name> or <converter(arguments):name>.
+_VARIABLE = re.compile(r"<(?:[^:>]+:)?([a-z_]+)>")
+
+
+def route(method: str, rule: str, allowed: Iterable[Who], **options: Any) -> Route:
+    """A row: `route("GET", "/requests/", OFFICERS)`; options as the Route's fields."""
+    if "hidden" in options:
+        options["hidden"] = frozenset(options["hidden"])
+    return Route(method, rule, frozenset(allowed), **options)
+
+
+def go_home(people: Iterable[Who]) -> dict[Who, int]:
+    """`success_for` of a page that sends these people elsewhere (302)."""
+    return dict.fromkeys(people, 302)
+
+
+def _second_step(
+    method: str, rule: str, success: int, maker: Maker, before: Step, form: FormData
+) -> Route:
+    """A page of the second step of signing in: public, for a browser whose password was
+    right. Everyone signed in is sent home."""
+    return route(
+        method,
+        rule,
+        EVERYONE,
+        success=success,
+        success_for=go_home(SIGNED_IN),
+        subject=maker,
+        before=before,
+        form=form if method == "POST" else no_form,
+        form_page=rule if method == "POST" and rule != SET_UP + "/continue" else None,
+    )
+
+
+ROUTES: tuple[Route, ...] = (
+    # Signing in and out, and the pages anyone may reach.
+    route("GET", "/", SIGNED_IN, success=302),
+    route("GET", "/sign-in", EVERYONE, success_for=go_home(SIGNED_IN)),
+    route(
+        "POST",
+        "/sign-in",
+        EVERYONE,
+        success=302,
+        success_for=go_home(SIGNED_IN),
+        form=sign_in_form,
+        form_page="/sign-in",
+    ),
+    _second_step("GET", TWO_FACTOR, 200, a_person(second_factor=True), password_given, no_form),
+    _second_step(
+        "POST", TWO_FACTOR, 302, a_person(second_factor=True), password_given, signing_in_code_form
+    ),
+    _second_step("GET", RECOVERY_CODE, 200, a_person(second_factor=True), password_given, no_form),
+    _second_step(
+        "POST",
+        RECOVERY_CODE,
+        302,
+        a_person(second_factor=True),
+        password_given,
+        recovery_code_form,
+    ),
+    _second_step("GET", SET_UP, 200, a_person(second_factor=False), password_given, no_form),
+    _second_step(
+        "POST", SET_UP, 200, a_person(second_factor=False), set_up_shown, signing_in_code_form
+    ),
+    _second_step(
+        "POST", SET_UP + "/continue", 302, a_person(second_factor=False), set_up_confirmed, no_form
+    ),
+    route("POST", "/sign-out", SIGNED_IN, success=302, form_page="/", ends_session=True),
+    # A one-time link to set a password: public, the link is the proof.
+    route("GET", "/set-password/<token>", EVERYONE, subject=a_password_link),
+    route(
+        "POST",
+        "/set-password/<token>",
+        EVERYONE,
+        success=302,
+        subject=a_password_link,
+        form=set_password_form,
+        form_page="/set-password/<token>",
+    ),
+    route("GET", "/healthz", EVERYONE),
+    route("GET", "/readyz", EVERYONE),
+    route(
+        "GET",
+        "/assets/<path:filename>",
+        EVERYONE,
+        subject=fixed(filename="govuk-frontend.min.css"),
+    ),
+    # Everyone's own account: the password, and a second factor (officers may turn
+    # theirs off; the other roles need one).
+    route("GET", "/account/", SIGNED_IN),
+    route("GET", "/account/password", SIGNED_IN),
+    route(
+        "POST",
+        "/account/password",
+        SIGNED_IN,
+        success=302,
+        form=change_password_form,
+        form_page="/account/password",
+        after=password_back,
+    ),
+    route("GET", "/account/two-factor", SIGNED_IN),
+    route("GET", ACCOUNT_SET_UP, SIGNED_IN, success_for=go_home(WITH_SECOND_FACTOR)),
+    route(
+        "POST",
+        ACCOUNT_SET_UP,
+        SIGNED_IN,
+        success_for=go_home(WITH_SECOND_FACTOR),
+        before=own_set_up_shown,
+        form=own_code_form,
+        form_page=ACCOUNT_SET_UP,
+    ),
+    route("GET", "/account/two-factor/turn-off", OFFICERS, before=officer_has_second_factor),
+    route(
+        "POST",
+        "/account/two-factor/turn-off",
+        OFFICERS,
+        success=302,
+        before=officer_has_second_factor,
+        form=own_code_form,
+        form_page="/account/two-factor/turn-off",
+    ),
+    # Everyone's own API tokens (an admin's roles allow no scope: the form makes none).
+    route("GET", "/account/api-reference", SIGNED_IN),
+    route("GET", "/account/api-tokens", SIGNED_IN),
+    route(
+        "POST",
+        "/account/api-tokens",
+        SIGNED_IN,
+        form=new_api_token_form,
+        form_page="/account/api-tokens",
+    ),
+    # Someone else's token does not exist, for them.
+    route(
+        "POST",
+        "/account/api-tokens/<int:token_id>/revoke",
+        {Who.OFFICER},
+        success=302,
+        hidden=SIGNED_IN - {Who.OFFICER},
+        subject=an_officers_api_token,
+        form_page="/account/api-tokens",
+    ),
+    # Officers: their department's requests.
+    route("GET", "/requests/", OFFICERS),
+    route("GET", "/requests/new", OFFICERS),
+    route(
+        "POST",
+        "/requests/new",
+        OFFICERS,
+        success=302,
+        form=new_request_form,
+        form_page="/requests/new",
+    ),
+    route(
+        "GET",
+        "/requests/<reference>",
+        SEE_SUBMITTED,
+        hidden={Who.OUTSIDER},
+        subject=a_request(Status.IN_REVIEW),
+    ),
+    route(
+        "GET",
+        "/requests/<reference>/record",
+        SEE_SUBMITTED,
+        hidden={Who.OUTSIDER},
+        subject=a_request(Status.IN_REVIEW),
+    ),
+    route(
+        "GET",
+        "/requests/<reference>/edit/<section>",
+        {Who.OFFICER},
+        hidden=DRAFT_HIDDEN,
+        subject=a_request(Status.DRAFT, section="purpose"),
+    ),
+    route(
+        "POST",
+        "/requests/<reference>/edit/<section>",
+        {Who.OFFICER},
+        success=302,
+        hidden=DRAFT_HIDDEN,
+        subject=a_request(Status.DRAFT, section="purpose"),
+        form=section_form,
+        form_page="/requests/<reference>/edit/<section>",
+    ),
+    route(
+        "GET",
+        "/requests/<reference>/check",
+        {Who.OFFICER},
+        hidden=DRAFT_HIDDEN,
+        subject=a_request(Status.DRAFT),
+    ),
+    route(
+        "POST",
+        "/requests/<reference>/submit",
+        {Who.OFFICER},
+        success=302,
+        hidden=DRAFT_HIDDEN,
+        subject=a_request(Status.DRAFT),
+        form=submit_form,
+        form_page="/requests/<reference>/check",
+    ),
+    route(
+        "GET",
+        "/requests/<reference>/submitted",
+        {Who.OFFICER},
+        hidden={Who.OUTSIDER},
+        subject=a_request(Status.IN_REVIEW),
+    ),
+    # In review, so approvers see it: they are refused (403), not told it is missing.
+    route(
+        "GET",
+        "/requests/<reference>/withdraw",
+        {Who.OFFICER},
+        hidden={Who.OUTSIDER},
+        subject=a_request(Status.IN_REVIEW),
+    ),
+    route(
+        "POST",
+        "/requests/<reference>/withdraw",
+        {Who.OFFICER},
+        success=302,
+        hidden={Who.OUTSIDER},
+        subject=a_request(Status.IN_REVIEW),
+        form=withdraw_form,
+        form_page="/requests/<reference>/withdraw",
+    ),
+    # Approvers: the queue, and deciding the stage they hold. The role is checked before
+    # the request is looked up, so nobody else learns whether a reference exists.
+    route("GET", "/review/", APPROVERS),
+    route("GET", "/review/<reference>/decide", APPROVERS, subject=a_request(Status.IN_REVIEW)),
+    route(
+        "POST",
+        "/review/<reference>/decide",
+        {Who.SECURITY},
+        success=302,
+        subject=a_request(Status.IN_REVIEW),
+        form=decision_form,
+        form_page="/review/<reference>/decide",
+    ),
+    # Auditors: read and export; verifying writes nothing.
+    route("GET", "/audit-log/", {Who.AUDITOR}),
+    route("POST", "/audit-log/export", {Who.AUDITOR}, form=export_form, form_page="/audit-log/"),
+    route("GET", "/audit-log/verify", {Who.AUDITOR}),
+    route("POST", "/audit-log/verify", {Who.AUDITOR}, form_page="/audit-log/verify"),
+    # Admins.
+    route("GET", "/admin/", {Who.ADMIN}),
+    route(
+        "GET",
+        "/admin/users/<int:user_id>/reset-two-factor",
+        {Who.ADMIN},
+        subject=a_person(second_factor=True),
+    ),
+    route(
+        "POST",
+        "/admin/users/<int:user_id>/reset-two-factor",
+        {Who.ADMIN},
+        success=302,
+        subject=a_person(second_factor=True),
+        form_page="/admin/users/<int:user_id>/reset-two-factor",
+    ),
+)
+
+#: Who holds a token that may read requests: every role but the admin's (the API has
+#: nothing for admins, app.api_tokens.SCOPES_BY_ROLE).
+REQUEST_READERS = SIGNED_IN - {Who.ADMIN}
+API = "/api/v1"
+#: The API's rules, as the app spells their converters.
+REVISION = API + "/requests/<reference>/revisions/<int(max=2147483647):number>"
+MANIFEST = API + "/audit/exports/<int(max=9223372036854775807):seq>/manifest"
+
+API_ROUTES: tuple[Route, ...] = (
+    # Each person calls with a token holding every scope: what it may do is clamped to
+    # their roles on every call. Without a token, 401; a cookie is never read.
+    route("GET", API + "/openapi.json", EVERYONE),
+    route("GET", API + "/requests", REQUEST_READERS),
+    route("POST", API + "/requests", OFFICERS, success=201, form=api_new_request),
+    route(
+        "GET",
+        API + "/requests/<reference>",
+        SEE_SUBMITTED - {Who.ADMIN},
+        hidden={Who.OUTSIDER},
+        subject=a_request(Status.IN_REVIEW),
+    ),
+    route(
+        "PATCH",
+        API + "/requests/<reference>",
+        {Who.OFFICER},
+        hidden={Who.OUTSIDER},
+        subject=a_request(Status.DRAFT),
+        form=api_changes,
+    ),
+    route(
+        "POST",
+        API + "/requests/<reference>/submit",
+        {Who.OFFICER},
+        hidden={Who.OUTSIDER},
+        subject=a_request(Status.DRAFT),
+    ),
+    route(
+        "POST",
+        API + "/requests/<reference>/resubmit",
+        {Who.OFFICER},
+        hidden={Who.OUTSIDER},
+        subject=a_request(Status.CHANGES_REQUESTED),
+    ),
+    route(
+        "POST",
+        API + "/requests/<reference>/withdraw",
+        {Who.OFFICER},
+        hidden={Who.OUTSIDER},
+        subject=a_request(Status.IN_REVIEW),
+    ),
+    route(
+        "POST",
+        API + "/requests/<reference>/decisions",
+        {Who.SECURITY},
+        subject=a_request(Status.IN_REVIEW),
+        form=api_decision,
+    ),
+    route(
+        "GET",
+        API + "/requests/<reference>/revisions",
+        SEE_SUBMITTED - {Who.ADMIN},
+        hidden={Who.OUTSIDER},
+        subject=a_request(Status.IN_REVIEW),
+    ),
+    route(
+        "GET",
+        REVISION,
+        SEE_SUBMITTED - {Who.ADMIN},
+        hidden={Who.OUTSIDER},
+        subject=a_request(Status.IN_REVIEW, number="1"),
+    ),
+    route("GET", API + "/audit/events", {Who.AUDITOR}),
+    route("GET", API + "/audit/export", {Who.AUDITOR}, query="?format=csv"),
+    route("GET", MANIFEST, {Who.AUDITOR}, subject=an_api_export),
+    route("GET", API + "/audit/head", {Who.AUDITOR}),
+)
+
+ROUTES = ROUTES + API_ROUTES
+
+ROUTES_BY_KEY: dict[str, Route] = {row.key: row for row in ROUTES}
+assert len(ROUTES_BY_KEY) == len(ROUTES), "two rows for one route"
+
+
+# Checking the table against the app ------------------------------------------------------
+
+
+def served(app: Flask) -> set[str]:
+    """Every "METHOD /rule" the app answers with a view of ours."""
+    return {
+        f"{method} {rule.rule}"
+        for rule in app.url_map.iter_rules()
+        for method in (rule.methods or set()) - IMPLICIT_METHODS
+    }
+
+
+def unlisted(app: Flask, routes: Iterable[Route] = ROUTES) -> list[str]:
+    """Routes the app serves that have no row: each one is a hole in deny-by-default."""
+    return sorted(served(app) - {row.key for row in routes})
+
+
+def stale(app: Flask, routes: Iterable[Route] = ROUTES) -> list[str]:
+    """Rows for routes the app no longer serves."""
+    return sorted({row.key for row in routes} - served(app))
+
+
+def rows(method: str | None = None, *, api: bool = False) -> list[Route]:
+    """The rows for `method` (all if None): the screens' routes, or the API's."""
+    return [row for row in ROUTES if (method is None or row.method == method) and row.api == api]
+
+
+def principal(row: Route) -> Who:
+    """Who to try a route as when one allowed person will do: the first the route serves
+    rather than sends elsewhere (a signed-out person for a public route)."""
+    return next(who for who in Who if who in row.allowed and who not in row.success_for)
+
+
+def by_principal(routes: Iterable[Route]) -> dict[Who, list[Route]]:
+    """Routes grouped by `principal`, so a test can try each group with one world."""
+    grouped: dict[Who, list[Route]] = {}
+    for row in routes:
+        grouped.setdefault(principal(row), []).append(row)
+    return grouped

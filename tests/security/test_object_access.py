@@ -1,0 +1,286 @@
+"""Object-level access (IDOR): a person who may use a route, pointed at an object they may
+not touch, is refused and nothing changes, on the screens and in the API alike.
+
+Another department's request is "not found" (404), exactly as a reference that does not
+exist, so its existence does not leak; approvers are told a draft does not exist; an
+approver is refused a stage they do not hold; another person's API token does not exist
+for you; an admin cannot reset their own second factor; only exports made through the API
+have a manifest there; a set-password link that is not genuine sets nothing. Every route
+of the route table that names an object is covered here
+(`test_every_route_naming_an_object_is_covered`).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from werkzeug.test import TestResponse
+
+from app.audit.events import EventType
+from app.audit.export import ExportFormat
+from app.audit.filters import AuditFilters
+from app.audit.manifest import filter_description
+from app.extensions import db
+from app.models import AuditEvent, User
+from app.operations.create_api_token import create_api_token
+from app.operations.record_export import record_export
+from app.roles import Role
+from app.workflow import Outcome, Status
+from tests.factories import make_user
+from tests.security.route_table import (
+    APPROVERS,
+    ROUTES,
+    ROUTES_BY_KEY,
+    Route,
+    Subject,
+    Who,
+    a_password_link,
+    a_person,
+    request_of,
+)
+from tests.security.support import attempt, changes, stored
+
+pytestmark = pytest.mark.asvs("4.2.1", "4.1.3")
+
+#: Rules whose variable names no object of ours (a file of the design system's assets).
+NOT_OBJECTS = frozenset({"/assets/<path:filename>"})
+
+#: Every route about one request, on the screens and in the API.
+REQUEST_ROUTES = [row for row in ROUTES if "reference" in row.variables]
+DECISION_ROUTES = [row for row in REQUEST_ROUTES if row.method == "POST" and "decide" in row.rule]
+ADMIN_USER_ROUTES = [row for row in ROUTES if "user_id" in row.variables]
+TOKEN_ROUTES = [row for row in ROUTES if "token_id" in row.variables]
+MANIFEST_ROUTES = [row for row in ROUTES if "seq" in row.variables]
+LINK_ROUTES = [row for row in ROUTES if "token" in row.variables]
+
+NO_SUCH_REFERENCE = "PRQ-2099-99999"
+
+
+def usable_by(who: Who, routes: list[Route]) -> list[Route]:
+    """The routes `who` may use (on some object): the ones an IDOR would go through."""
+    return [row for row in routes if who in row.allowed]
+
+
+def request_subject(access_request, section: str = "purpose") -> Subject:
+    return Subject(
+        {"reference": access_request.reference, "section": section, "number": "1"},
+        access_request,
+    )
+
+
+def same_answer(first: TestResponse, second: TestResponse) -> bool:
+    """True when two answers are the same, apart from per-response tokens."""
+
+    def plain(response: TestResponse) -> str:
+        return re.sub(r'(value|nonce)="[^"]*"', "", response.get_data(as_text=True))
+
+    return first.status_code == second.status_code and plain(first) == plain(second)
+
+
+def test_every_route_naming_an_object_is_covered() -> None:
+    groups = (
+        REQUEST_ROUTES,
+        DECISION_ROUTES,
+        ADMIN_USER_ROUTES,
+        TOKEN_ROUTES,
+        MANIFEST_ROUTES,
+        LINK_ROUTES,
+    )
+    covered = {row.key for group in groups for row in group}
+    naming = {row.key for row in ROUTES if row.variables and row.rule not in NOT_OBJECTS}
+    assert naming - covered == set(), "add these routes' objects to test_object_access.py"
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_an_officer_is_told_another_departments_request_does_not_exist(
+    people, world, status, subtests
+):
+    foreign = request_of(world, status, author=world.outsider)
+    people.ready(Who.OFFICER)
+    for row in usable_by(Who.OFFICER, REQUEST_ROUTES):
+        with subtests.test(route=row.key):
+            before = stored() if row.method != "GET" else None
+            response = attempt(people, Who.OFFICER, row, request_subject(foreign))
+            assert response.status_code == 404
+            if before is not None:
+                assert not changes(before, stored())
+
+
+def test_another_departments_request_looks_like_one_that_does_not_exist(people, world, subtests):
+    foreign = request_of(world, Status.IN_REVIEW, author=world.outsider)
+    people.ready(Who.OFFICER)
+    for row in usable_by(Who.OFFICER, REQUEST_ROUTES):
+        with subtests.test(route=row.key):
+            # The reference as written, in lower case (it is found either way), or none.
+            answers = []
+            for reference in (foreign.reference, foreign.reference.lower(), NO_SUCH_REFERENCE):
+                subject = request_subject(foreign)
+                subject.values["reference"] = reference
+                answers.append(attempt(people, Who.OFFICER, row, subject))
+            assert answers[0].status_code == 404
+            assert same_answer(answers[0], answers[1])
+            assert same_answer(answers[0], answers[2])
+
+
+@pytest.mark.parametrize("who", sorted(APPROVERS))
+def test_an_approver_is_told_a_draft_does_not_exist(people, world, who, subtests):
+    draft = request_of(world, Status.DRAFT)
+    people.ready(who)
+    for row in usable_by(who, REQUEST_ROUTES):
+        with subtests.test(route=row.key):
+            before = stored() if row.method != "GET" else None
+            response = attempt(people, who, row, request_subject(draft))
+            assert response.status_code == 404
+            if before is not None:
+                assert not changes(before, stored())
+
+
+@pytest.mark.parametrize("row", DECISION_ROUTES, ids=lambda row: row.key)
+@pytest.mark.parametrize("who", sorted(APPROVERS - {Who.SECURITY}))
+def test_an_approver_cannot_decide_a_stage_they_do_not_hold(people, world, who, row):
+    access_request = request_of(world, Status.IN_REVIEW)  # at the security stage
+    people.ready(who)
+    before = stored()
+    # The request's stage is not theirs (403); the stage they hold is not the request's
+    # (409: what they saw is not what is there).
+    for stage, refused in (("security", 403), (who.value, 409)):
+        data = {"version": access_request.version, "stage": stage, "outcome": Outcome.APPROVE}
+        if row.api:
+            data.pop("version")  # If-Match says which version they saw
+        response = attempt(people, who, row, request_subject(access_request), data)
+        assert response.status_code == refused
+    assert not changes(before, stored())
+
+
+def test_an_approver_cannot_decide_a_second_stage_of_one_request(people, world):
+    both = make_user(Role.APPROVER, stages=("security", "no10"))
+    db.session.commit()
+    access_request = request_of(world, Status.IN_REVIEW)
+    client = people.signed_in(both)
+    row = ROUTES_BY_KEY["POST /review/<reference>/decide"]
+
+    def decide(stage: str) -> TestResponse:
+        db.session.refresh(access_request)
+        data = {
+            "version": access_request.version,
+            "stage": stage,
+            "outcome": Outcome.APPROVE,
+            "csrf_token": people.token(client),
+        }
+        return client.post(row.url(request_subject(access_request)), data=data)
+
+    assert decide("security").status_code == 302
+    before = stored()
+    assert decide("no10").status_code == 403
+    assert not changes(before, stored())
+
+
+@pytest.mark.parametrize("row", ADMIN_USER_ROUTES, ids=lambda row: row.key)
+def test_an_admin_cannot_reset_their_own_second_factor(people, world, row):
+    own = Subject({"user_id": str(world.admin.id)}, user=world.admin)
+    people.ready(Who.ADMIN)
+    before = stored()
+    response = attempt(people, Who.ADMIN, row, own)
+    if row.method == "GET":  # the page says why, and offers no button
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert "You cannot reset your own" in page
+        assert 'action="/admin/users/' not in page
+    else:
+        assert response.status_code == 403
+    assert not changes(before, stored())
+
+
+@pytest.mark.parametrize("row", ADMIN_USER_ROUTES, ids=lambda row: row.key)
+def test_an_admin_action_on_a_user_that_does_not_exist_is_not_found(people, world, row):
+    people.ready(Who.ADMIN)
+    before = stored()
+    response = attempt(people, Who.ADMIN, row, Subject({"user_id": "999999"}))
+    assert response.status_code == 404
+    assert not changes(before, stored())
+
+
+def test_an_admin_reset_acts_on_the_user_named_and_no_other(people, world):
+    """The id in the address is the only one used: a user_id in the form is ignored."""
+    row = ROUTES_BY_KEY["POST /admin/users/<int:user_id>/reset-two-factor"]
+    target = a_person(second_factor=True)(world)
+    bystander = a_person(second_factor=True)(world)
+    assert isinstance(bystander.user, User) and isinstance(target.user, User)
+    data = {"user_id": str(bystander.user.id)}
+    assert attempt(people, Who.ADMIN, row, target, data).status_code == 302
+    db.session.expire_all()
+    assert not target.user.has_second_factor
+    assert bystander.user.has_second_factor
+
+
+@pytest.mark.parametrize("row", TOKEN_ROUTES, ids=lambda row: row.key)
+def test_another_persons_api_token_does_not_exist_for_you(people, world, row, subtests):
+    theirs, _text = create_api_token(
+        world.outsider, name="Theirs", scopes=["requests:read"], expires_in_days=30
+    )
+    db.session.commit()
+    people.ready(Who.OFFICER)
+    for token_id in (str(theirs.id), "999999", str(2**31), str(2**63)):
+        with subtests.test(token_id=token_id):
+            before = stored()
+            response = attempt(people, Who.OFFICER, row, Subject({"token_id": token_id}))
+            assert response.status_code == 404
+            assert not changes(before, stored())
+    db.session.refresh(theirs)
+    assert theirs.revoked_at is None
+
+
+@pytest.mark.parametrize("row", MANIFEST_ROUTES, ids=lambda row: row.key)
+def test_only_an_export_made_through_the_api_has_a_manifest_there(people, world, row, subtests):
+    web_export, _hash = record_export(
+        world.auditor,
+        export_format=ExportFormat.CSV,
+        filter_description=filter_description(AuditFilters()),
+        via="web",
+    )
+    db.session.commit()
+    other_event = db.session.scalars(
+        db.select(AuditEvent.seq).where(AuditEvent.event_type != EventType.AUDIT_EXPORTED)
+    ).first()
+    people.ready(Who.AUDITOR)
+    for seq in (web_export, other_event, 999_999, 2**63 - 1):
+        with subtests.test(seq=seq):
+            response = attempt(people, Who.AUDITOR, row, Subject({"seq": str(seq)}))
+            assert response.status_code == 404
+
+
+def forged(token: str) -> list[str]:
+    """Links that are not the genuine one: altered, cut, and a made-up one."""
+    return [token[:-2] + ("AA" if not token.endswith("AA") else "BB"), token[:20], "x"]
+
+
+@pytest.mark.parametrize("row", LINK_ROUTES, ids=lambda row: row.key)
+def test_a_set_password_link_that_is_not_genuine_sets_nothing(people, world, row, subtests):
+    genuine = a_password_link(world)
+    for token in forged(genuine.values["token"]):
+        with subtests.test(token=token):
+            before = stored()
+            response = attempt(people, Who.ANONYMOUS, row, Subject({"token": token}))
+            assert response.status_code == 410
+            assert not changes(before, stored())
+
+
+def test_a_used_link_cannot_set_the_password_again(people, world):
+    row = ROUTES_BY_KEY["POST /set-password/<token>"]
+    link = a_password_link(world)
+    assert attempt(people, Who.ANONYMOUS, row, link).status_code == 302
+    before = stored()
+    assert attempt(people, Who.ANONYMOUS, row, link).status_code == 410
+    assert not changes(before, stored())
+
+
+def test_a_link_for_someone_deactivated_sets_nothing(people, world):
+    row = ROUTES_BY_KEY["POST /set-password/<token>"]
+    link = a_password_link(world)
+    assert isinstance(link.user, User)
+    link.user.active = False
+    db.session.commit()
+    before = stored()
+    assert attempt(people, Who.ANONYMOUS, row, link).status_code == 410
+    assert not changes(before, stored())
