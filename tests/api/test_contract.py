@@ -141,3 +141,12 @@ def test_the_response_check_bites(app):
     html = answer("<html></html>", "404 NOT FOUND", "text/html")
     with pytest.raises(AssertionError, match="text/html"):
         check_against_document(app, "GET", path, html)
+
+
+@pytest.mark.asvs("13.2.2")
+def test_the_document_is_valid_openapi_3_1(app):
+    # openapi-spec-validator checks the document against the OpenAPI 3.1 schema,
+    # including every JSON Schema the document holds; it raises naming the first fault.
+    from openapi_spec_validator import OpenAPIV31SpecValidator, validate
+
+    validate(openapi_document(app), cls=OpenAPIV31SpecValidator)
