@@ -9,7 +9,7 @@ from app.audit.chain import Client
 from app.audit.events import EventType
 from app.extensions import db
 from app.lockout import LockoutPolicy
-from app.models import AuditEvent, UserSession
+from app.models import UserSession
 from app.operations.change_password import (
     LOCKED,
     SAME_AS_CURRENT,
@@ -22,6 +22,7 @@ from app.roles import Role
 from app.user_sessions import open_session
 from app.workflow import InvalidContent
 from tests import factories
+from tests.audit_trail import events
 
 NEW = "violet harbour quietly"
 
@@ -31,14 +32,6 @@ def user(app):
     person = factories.make_user(Role.OFFICER, department=factories.make_department())
     db.session.commit()
     return person
-
-
-def events(event_type: EventType) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(
-            select(AuditEvent).where(AuditEvent.event_type == event_type).order_by(AuditEvent.seq)
-        )
-    )
 
 
 def change(user, *, current=factories.PASSWORD, new=NEW, confirmation=None, **options):

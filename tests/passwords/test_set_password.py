@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.audit.events import EventType
 from app.extensions import db
-from app.models import AuditEvent, UserSession
+from app.models import UserSession
 from app.models.types import utcnow
 from app.operations.set_password import SAME_AS_OLD, set_password
 from app.password_policy import MISMATCH, TOO_SHORT
@@ -18,6 +18,7 @@ from app.roles import Role
 from app.user_sessions import open_session
 from app.workflow import InvalidContent
 from tests import factories
+from tests.audit_trail import events
 
 NEW = "violet harbour quietly"
 
@@ -27,14 +28,6 @@ def user(app):
     person = factories.make_user(Role.OFFICER, department=factories.make_department())
     db.session.commit()
     return person
-
-
-def events(event_type: EventType) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(
-            select(AuditEvent).where(AuditEvent.event_type == event_type).order_by(AuditEvent.seq)
-        )
-    )
 
 
 def test_a_first_password_is_set_and_recorded(user):

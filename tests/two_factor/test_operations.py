@@ -14,7 +14,7 @@ from app.audit.events import EventType
 from app.audit.verify import verify_database
 from app.extensions import db
 from app.lockout import LockoutPolicy
-from app.models import AuditEvent, RecoveryCode, UserSession
+from app.models import RecoveryCode, UserSession
 from app.models.types import utcnow
 from app.operations.two_factor import (
     check_code,
@@ -30,16 +30,9 @@ from app.two_factor import time_step
 from app.user_sessions import EndReason, open_session
 from app.workflow import NotPermitted
 from tests import factories
+from tests.audit_trail import events
 
 POLICY = LockoutPolicy(threshold=5)
-
-
-def events(event_type: EventType) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(
-            select(AuditEvent).where(AuditEvent.event_type == event_type).order_by(AuditEvent.seq)
-        )
-    )
 
 
 def code(user) -> str:

@@ -15,24 +15,17 @@ from sqlalchemy import select
 from app.audit.events import EventType
 from app.auth.second_factor_forms import WRONG_CODE_MESSAGE, WRONG_RECOVERY_CODE_MESSAGE
 from app.extensions import db
-from app.models import AuditEvent, UserSession
+from app.models import UserSession
 from app.models.types import utcnow
 from app.operations.two_factor import confirm_enrolment, start_enrolment
 from app.roles import Role
 from config import TestConfig as PermitConfig
 from tests import factories
+from tests.audit_trail import events
 from tests.web.client import current_code, page_title, post_form, sign_out
 
 TWO_FACTOR = "/sign-in/two-factor"
 RECOVERY_CODE = "/sign-in/recovery-code"
-
-
-def events(event_type: EventType) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(
-            select(AuditEvent).where(AuditEvent.event_type == event_type).order_by(AuditEvent.seq)
-        )
-    )
 
 
 def give_password(client, user, path: str = "/sign-in"):

@@ -13,22 +13,15 @@ from sqlalchemy import select
 from app.audit.events import EventType
 from app.auth.second_factor_forms import WRONG_CODE_MESSAGE
 from app.extensions import db
-from app.models import AuditEvent, RecoveryCode, UserSession
+from app.models import RecoveryCode, UserSession
 from app.roles import Role
 from app.two_factor import grouped
 from tests import factories
+from tests.audit_trail import events
 from tests.web.client import csrf_token, current_code, page_title, post_form
 
 SET_UP = "/sign-in/set-up-two-factor"
 CODES = re.compile(r"<li><code>([a-z2-9]{5}-[a-z2-9]{5})</code></li>")
-
-
-def events(event_type: EventType) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(
-            select(AuditEvent).where(AuditEvent.event_type == event_type).order_by(AuditEvent.seq)
-        )
-    )
 
 
 def signed_in(client) -> bool:

@@ -10,17 +10,17 @@ from urllib.parse import urlsplit
 
 import pytest
 import time_machine
-from sqlalchemy import select
 
 from app.audit.events import EventType
 from app.auth.set_password import SET_MESSAGE
 from app.extensions import db
-from app.models import AuditEvent, User
+from app.models import User
 from app.models.types import utcnow
 from app.password_links import make_link_token
 from app.password_policy import MISMATCH, TOO_SHORT
 from app.roles import Role
 from tests import factories
+from tests.audit_trail import events
 from tests.web.client import csrf_token, make_client, page_title, sign_in
 
 NEW = "violet harbour quietly"
@@ -50,14 +50,6 @@ def choose(client, url: str, new: str = NEW, confirmation: str | None = None, **
         "csrf_token": token,
     }
     return client.post(url, data=data, **kwargs)
-
-
-def events(event_type: EventType) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(
-            select(AuditEvent).where(AuditEvent.event_type == event_type).order_by(AuditEvent.seq)
-        )
-    )
 
 
 def test_the_link_opens_the_form_without_signing_in(client, newcomer):

@@ -6,16 +6,15 @@ import json
 import re
 
 import pytest
-from sqlalchemy import select
 
 from app.audit.chain import hashed_fields
 from app.audit.events import EventType
 from app.audit.verify import verify_database
 from app.auth.forms import SIGN_IN_FAILED_MESSAGE
 from app.extensions import db
-from app.models import AuditEvent
 from app.roles import Role
 from tests import factories
+from tests.audit_trail import events
 from tests.web.client import csrf_token, make_client, page_title, sign_in, sign_out
 
 START_PAGES = {
@@ -24,14 +23,6 @@ START_PAGES = {
     "auditor": "/audit-log/",
     "admin": "/admin/",
 }
-
-
-def events(event_type: EventType) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(
-            select(AuditEvent).where(AuditEvent.event_type == event_type).order_by(AuditEvent.seq)
-        )
-    )
 
 
 def is_signed_in(client) -> bool:

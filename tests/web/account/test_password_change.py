@@ -8,17 +8,17 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import select
 
 from app.account.password import CHANGED_MESSAGE
 from app.audit.events import EventType
 from app.extensions import db
-from app.models import AuditEvent, User
+from app.models import User
 from app.operations.change_password import WRONG_CURRENT
 from app.password_policy import BREACHED, MISMATCH, TOO_LONG, TOO_SHORT
 from app.passwords import verify_password
 from app.roles import Role
 from tests import factories
+from tests.audit_trail import events
 from tests.passwords.conftest import RangeServer
 from tests.web.client import make_client, page_title, post_form, sign_in
 
@@ -55,14 +55,6 @@ def change(client, current=factories.PASSWORD, new=NEW, confirmation=None, **kwa
             "confirm_password": new if confirmation is None else confirmation,
         },
         **kwargs,
-    )
-
-
-def events(event_type: EventType) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(
-            select(AuditEvent).where(AuditEvent.event_type == event_type).order_by(AuditEvent.seq)
-        )
     )
 
 

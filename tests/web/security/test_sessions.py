@@ -11,9 +11,10 @@ from sqlalchemy import func, select
 
 from app.audit.events import EventType
 from app.extensions import db
-from app.models import AuditEvent, UserSession
+from app.models import UserSession
 from app.models.types import utcnow
 from app.operations.deactivate_user import deactivate_user
+from tests.audit_trail import events
 from tests.web.client import make_client, sign_in, sign_out
 
 COOKIE = "__Host-permit_session"
@@ -39,14 +40,6 @@ def signed_in(response) -> bool:
 def set_cookie_header(response) -> str:
     [header] = [h for h in response.headers.getlist("Set-Cookie") if h.startswith(COOKIE)]
     return header
-
-
-def events(event_type: EventType) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(
-            select(AuditEvent).where(AuditEvent.event_type == event_type).order_by(AuditEvent.seq)
-        )
-    )
 
 
 @pytest.mark.asvs("3.4.1", "3.4.2", "3.4.3", "3.4.4", "3.4.5")
