@@ -58,10 +58,12 @@ run: seed assets
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # tests/browser/ runs in the same pytest run: Playwright (requirements-dev.txt) driving
-# Debian's Chromium at /usr/bin/chromium, checked with axe-core (package.json). Without
-# Chromium those tests skip with one line; .ci/run installs it.
+# Debian's Chromium at /usr/bin/chromium (or $PERMIT_CHROMIUM), checked with axe-core
+# (package.json). Without Chromium those tests skip with one line; .ci/run installs it.
+# pytest-xdist runs the tests on every core: TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= auto
 test: install-dev assets
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test-browser: install-dev assets
 	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,10 +14,16 @@ from sqlalchemy import create_engine
 from app import create_app
 from app.extensions import db, limiter
 from config import TestConfig
-from tests import factories
-from tests.database import BACKENDS, TEST_DATABASE_URL, reset_schema, wipe_database
+from tests import factories, optional
+from tests.database import BACKENDS, TEST_DATABASE_URL, reset_schema, wipe_database, worker_database
 
 MIGRATIONS = str(Path(__file__).resolve().parent.parent / "migrations")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _worker_database() -> Iterator[None]:
+    with worker_database():
+        yield
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -66,7 +73,51 @@ def world(app: Flask) -> factories.World:
     return world
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
+
+
+class _BrowserTestsWithoutChromium(pytest.Directory):
+    """tests/browser/ when Chromium is missing: one skip for the folder, its modules never
+    imported. `--collect-only` still collects them, so their markers count everywhere."""
+
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:
+        pytest.skip(optional.CHROMIUM_PART.summary())
+
+
+def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if path != BROWSER_TESTS or optional.CHROMIUM_PART.available():
+        return None
+    if parent.config.option.collectonly or os.environ.get(optional.REQUIRE_ALL):
+        return None  # collected as usual: the browser fixture then fails
+    return _BrowserTestsWithoutChromium.from_parent(parent, path=path)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     from tests.asvs import write_report
 
     write_report(items)
+    # A postgresql_only test runs once, on PostgreSQL; on a machine without it, its
+    # SQLite case stands in to say so.
+    deselected = []
+    for item in items:
+        if item.get_closest_marker("postgresql_only") is None:
+            continue
+        callspec = getattr(item, "callspec", None)
+        if callspec is None or callspec.params.get("database_url") != "sqlite":
+            continue
+        if optional.POSTGRESQL.available():
+            deselected.append(item)
+        else:
+            item.add_marker(pytest.mark.skip(reason=optional.POSTGRESQL.skip_reason()))
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if item not in deselected]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    missing = optional.missing_parts()
+    if not missing or terminalreporter.config.option.collectonly:
+        return
+    terminalreporter.section("optional parts missing on this machine")
+    for part in missing:
+        terminalreporter.line(part.summary())

@@ -29,16 +29,15 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
-from tests import factories
+from tests import factories, optional
 from tests.api.conftest import make_token
 
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "api.md"
-CURL = shutil.which("curl")
 ANY = "…"
 BLOCK = re.compile(r"^```(\w+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 
-pytestmark = pytest.mark.skipif(CURL is None, reason="curl is not installed")
+pytestmark = pytest.mark.skipif(not optional.CURL.available(), reason=optional.CURL.skip_reason())
 
 
 @dataclass

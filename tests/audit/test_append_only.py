@@ -45,9 +45,8 @@ def test_update_and_delete_are_refused_by_the_database(events, statement):
 
 
 @pytest.mark.asvs("7.3.3")
+@pytest.mark.postgresql_only  # SQLite has no TRUNCATE
 def test_truncate_is_refused_on_postgresql(events, backend):
-    if backend != "postgresql":
-        pytest.skip("SQLite has no TRUNCATE")
 
     with pytest.raises(exc.DBAPIError, match="append-only"):
         db.session.execute(text("TRUNCATE audit_events"))

@@ -178,13 +178,8 @@ def both_writers() -> tuple[bytes, bytes]:
     return by_python, by_copy
 
 
-@pytest.fixture
-def postgresql_only(backend: str) -> None:
-    if backend != "postgresql":
-        pytest.skip("COPY is PostgreSQL's")
-
-
-@pytest.mark.usefixtures("postgresql_only")
+@pytest.mark.postgresql_only  # COPY is PostgreSQL's
+@pytest.mark.usefixtures("app")
 def test_postgresql_copy_writes_what_the_python_writer_writes():
     # PostgreSQL text cannot hold U+0000; Permit stores null rather than empty text.
     for value in [v for v in AWKWARD if v and "\x00" not in v]:
@@ -202,7 +197,8 @@ def test_postgresql_copy_writes_what_the_python_writer_writes():
     assert by_copy == by_python
 
 
-@pytest.mark.usefixtures("postgresql_only")
+@pytest.mark.postgresql_only  # COPY is PostgreSQL's
+@pytest.mark.usefixtures("app")
 def test_postgresql_copy_keeps_crlf_inside_cells_and_ends_every_row_with_crlf():
     append_event(db.session, EventType.REQUEST_WITHDRAWN, comment="one\ntwo\r\nthree\rfour")
     append_event(db.session, EventType.REQUEST_WITHDRAWN, comment="\n")
@@ -211,7 +207,8 @@ def test_postgresql_copy_keeps_crlf_inside_cells_and_ends_every_row_with_crlf():
     assert b'"one\ntwo\r\nthree\rfour"' in by_copy and by_copy.endswith(b"\r\n")
 
 
-@pytest.mark.usefixtures("postgresql_only")
+@pytest.mark.postgresql_only  # COPY is PostgreSQL's
+@pytest.mark.usefixtures("app")
 def test_postgresql_copy_hands_over_chunks_and_counts_across_them(monkeypatch):
     monkeypatch.setattr("app.audit.export.COPY_CHUNK_BYTES", 200)
     for number in range(12):
@@ -225,7 +222,8 @@ def test_postgresql_copy_hands_over_chunks_and_counts_across_them(monkeypatch):
     assert b"".join(chunks) == by_python
 
 
-@pytest.mark.usefixtures("postgresql_only")
+@pytest.mark.postgresql_only  # COPY is PostgreSQL's
+@pytest.mark.usefixtures("app")
 @settings(
     max_examples=25,
     deadline=None,
@@ -244,7 +242,8 @@ def test_postgresql_copy_matches_the_python_writer_for_any_event(
     assert by_copy == by_python
 
 
-@pytest.mark.usefixtures("postgresql_only")
+@pytest.mark.postgresql_only  # COPY is PostgreSQL's
+@pytest.mark.usefixtures("app")
 def test_a_copy_abandoned_part_way_leaves_the_session_usable(monkeypatch):
     # A browser that drops a download closes the generator in the middle of the COPY.
     monkeypatch.setattr("app.audit.export.COPY_CHUNK_BYTES", 200)

@@ -1,7 +1,8 @@
 """Browser tests: the real app on a live server, driven by Debian's Chromium with Playwright.
 
-Without Chromium at /usr/bin/chromium this whole folder skips with one line. (Playwright's
-own browser download cannot work on our machines; we never use it.)
+Without Chromium (at /usr/bin/chromium, or where PERMIT_CHROMIUM says) this whole folder
+skips with one line: tests/conftest.py and tests/optional.py. (Playwright's own browser
+download cannot work on our machines; we never use it.)
 
 The server runs `create_app(TestConfig(...))` in a background thread on a database of its
 own: a file SQLite database, or, when TEST_DATABASE_URL is set (as .ci/run does), a
@@ -18,16 +19,14 @@ as FAILED-<test>-<n>.png beside them.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from tests import optional
 from tests.browser.harness import (
-    AXE,
-    CHROMIUM,
     CHROMIUM_ARGS,
     SCREENSHOTS,
     TIMEOUT_MS,
@@ -41,23 +40,7 @@ from tests.browser.harness import (
     run_axe,
 )
 from tests.database import TEST_DATABASE_URL
-
-CHROMIUM_INSTALLED = os.access(CHROMIUM, os.X_OK)
-
-
-class _WithoutChromium(pytest.File):
-    """Stands in for each test module here when Chromium is missing: it skips, without
-    importing the module, from this one line, so pytest reports one line in all."""
-
-    def collect(self) -> Iterator[pytest.Item]:
-        pytest.skip(f"Chromium not installed at {CHROMIUM}: browser tests skipped")
-
-
-def pytest_pycollect_makemodule(module_path: Path, parent: pytest.Collector) -> pytest.File | None:
-    if CHROMIUM_INSTALLED:
-        return None  # pytest makes the module as usual
-    return _WithoutChromium.from_parent(parent, path=module_path)
-
+from tests.optional import CHROMIUM
 
 # Assertions wait as long as actions do (set per context in Browsing.new_page).
 expect.set_options(timeout=TIMEOUT_MS)
@@ -77,6 +60,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
+    optional.CHROMIUM_PART.skip_unless_available()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
@@ -120,8 +104,7 @@ def browser_page(browsing: Browsing) -> NewPage:
 @pytest.fixture
 def axe_check() -> Callable[[Page], None]:
     """`axe_check(page)`: fail unless axe-core finds no WCAG 2.2 A/AA violation."""
-    if not AXE.exists():
-        pytest.fail(f"axe-core is missing at {AXE}: run `make assets` (npm ci) first")
+    optional.ASSETS.skip_unless_available()
 
     def check(page: Page) -> None:
         violations = run_axe(page)

@@ -28,7 +28,6 @@ from config import TestConfig, normalise_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 MIGRATIONS = str(ROOT / "migrations")
-CHROMIUM = "/usr/bin/chromium"
 #: Root needs --no-sandbox; the others stop Chromium calling out to hosts this closed
 #: network refuses (and waiting on them).
 CHROMIUM_ARGS = [
