@@ -9,9 +9,15 @@ Talisman's default policy lacks `frame-ancestors`, `base-uri`, `object-src` and
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from flask import Flask, Response, request
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 CONTENT_SECURITY_POLICY = {
     "default-src": "'self'",
@@ -28,6 +34,10 @@ CONTENT_SECURITY_POLICY = {
 
 
 def init_app(app: Flask) -> None:
+    # Talisman reads X-Forwarded-Proto itself (HSTS and its HTTPS redirect), whatever the
+    # proxy setting, and has no option to stop it. So the header never reaches the app:
+    # ProxyFix, outside this, is its one reader; after it only request.is_secure counts.
+    app.wsgi_app = _WithoutForwardedProto(app.wsgi_app)  # type: ignore[method-assign]
     hops = app.config["PROXY_FIX_HOPS"]
     if hops:
         # Trust exactly `hops` proxies' X-Forwarded-For and -Proto: a client cannot add
@@ -48,6 +58,18 @@ def init_app(app: Flask) -> None:
         session_cookie_http_only=True,
     )
     app.after_request(_no_store_for_people)
+
+
+class _WithoutForwardedProto:
+    """WSGI middleware: the request without its X-Forwarded-Proto. By the time the app
+    runs, the scheme is the real one (hops 0) or the trusted proxies' (set by ProxyFix)."""
+
+    def __init__(self, wsgi_app: WSGIApplication) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        environ.pop("HTTP_X_FORWARDED_PROTO", None)
+        return self.wsgi_app(environ, start_response)
 
 
 def _no_store_for_people(response: Response) -> Response:

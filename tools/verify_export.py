@@ -9,7 +9,13 @@ downloaded from the audit log). The manifest defaults to EXPORT.manifest.json wh
 file exists. Exit status: 0 verified, 1 not verified (the first bad row is named), 2 the
 command was used wrongly.
 
-What it checks (docs/audit-format.md, "Exports"):
+What it checks (docs/audit-format.md, section 12.6, in that order):
+- the manifest: a public key given requires a signed manifest, checked with that key;
+  with no key, a signature is checked against the key the manifest carries (which shows
+  it is intact, not who signed it); then the file's SHA-256 and size;
+- the format, from the manifest's file.format or else the file's extension (never
+  guessed), and each row's exact form: canonical JSON Lines bytes (no key twice), or CSV
+  cells as Permit writes them ("'" before a formula trigger, records ending CRLF);
 - every row's hash recomputes from the row alone: SHA-256(prev_hash || canonical JSON);
 - rows are in increasing seq order, and consecutive seqs are linked (prev_hash is the
   previous row's hash); a complete (unfiltered) export also starts at seq 1, has no gaps
@@ -18,7 +24,8 @@ What it checks (docs/audit-format.md, "Exports"):
 - the manifest's Ed25519 signature, given the public key (this file carries its own
   small Ed25519 verifier, RFC 8032, so that no package is needed);
 - with --anchor SEQ:HASH (a head published or escrowed earlier), that the export holds
-  exactly that event at that position.
+  exactly that event at that position;
+- a complete export holds at least one event (its own audit_exported event).
 
 This file is deliberately independent of Permit's own code; Permit's tests run both
 verifiers on the same files and expect the same verdicts.
@@ -58,10 +65,38 @@ COLUMNS = (
     "prev_hash",
     "hash",
 )
+COLUMN_SET = frozenset(COLUMNS)
 FORMULA_TRIGGERS = "=+-@\t\r'"
 TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z\Z")
 TIME_ASCII = re.compile(TIME.pattern, re.ASCII)  # stricter: 0-9 only
 HEX64 = re.compile(rb"[0-9a-f]{64}\Z")
+WHOLE = re.compile(r"(?:0|[1-9][0-9]*)\Z", re.ASCII)  # no sign, no leading zeros
+CSV_LINE_ENDING = "the record does not end with CRLF (\\r\\n), as every CSV export's records do"
+NO_BOM = "no byte-order mark: a CSV export starts with EF BB BF (is this a JSON Lines export?)"
+UNEXPECTED_BOM = "a byte-order mark: a JSON Lines export has none (is this a CSV export?)"
+EMPTY_COMPLETE = "no events: a complete export holds at least one, its own audit_exported event"
+MANIFEST_REQUIRED = (
+    "no manifest: a public key was given, so the export's signed manifest is required "
+    "(EXPORT.manifest.json beside it, or --manifest)"
+)
+SIGNATURE_FAILS_CARRIED_KEY = (
+    "manifest signature does not verify, not even against the public key the manifest carries"
+)
+SIGNATURE_CARRIED_KEY_ONLY = (
+    "the manifest's signature verifies against the public key it carries, which anyone "
+    "could have put there: to trust it, give --public-key with the key obtained separately"
+)
+JSONL_CRLF = "the line ends with CRLF: a JSON Lines export's lines end with a line feed alone"
+OTHER_KEY = "manifest signature does not verify: it was made with another key than the one given"
+NOT_CANONICAL_JSONL = (
+    "the line is not in the export's canonical form (canonical JSON: keys sorted, no "
+    "spaces, prev_hash and hash last)"
+)
+#: The free-text columns: their cells take the spreadsheet-safety "'" (section 12.4).
+TEXT_COLUMNS = frozenset(
+    {"event_type", "actor_email", "request_reference", "from_status", "to_status", "stage"}
+    | {"comment", "client_address", "correlation_id"}
+)
 
 # A JSON Lines row is the event's canonical JSON with this tail in place of its final "}".
 _PREV, _HASH, _END = b',"prev_hash":"', b'","hash":"', b'"}\n'
@@ -176,7 +211,7 @@ def verify_jsonl(path: Path, chain: Chain) -> None:
                 digest = sha256(link)
                 digest.update(body)
                 digest.update(b"}")
-                if digest.hexdigest().encode() == line[-hash_at:-end_at]:
+                if digest.hexdigest().encode() == line[-hash_at:-end_at] and _quick_canonical(line):
                     last, link = last + 1, line[-hash_at:-end_at]
                     expected = tail_start % link
                     continue
@@ -189,27 +224,119 @@ def verify_jsonl(path: Path, chain: Chain) -> None:
         chain.took_quickly(last - start, last, link)
 
 
+def _canonical_line(line: bytes) -> bool:
+    """Whether the line is exactly the canonical JSON Lines form of what it holds: a
+    reader parsing it sees what was hashed (no key twice, no spaces, keys in order)."""
+    try:
+        event = json.loads(line)
+        if event.keys() != COLUMN_SET:
+            return False
+        tail = b',"prev_hash":"%s","hash":"%s"}\n' % (
+            event.pop("prev_hash").encode(),
+            event.pop("hash").encode(),
+        )
+        return canonical(event)[:-1] + tail == line
+    except (ValueError, TypeError, AttributeError, KeyError):
+        return False
+
+
+# The canonical form of a JSON Lines row, as a pattern: every field but the payload in
+# its fixed place and canonical spelling, so checking a row takes one match and only the
+# payload parsed (parsing and re-serialising whole rows would triple verifying's cost).
+_STRING = (
+    rb'"[^"\\\x00-\x1f]*(?:\\(?:["\\nrtbf]|u00(?:0[0-7]|0b|0e|0f|1[0-9a-f]))'
+    rb'[^"\\\x00-\x1f]*)*"'
+)
+_TEXT, _WHOLE_OR_NULL = rb"(?:null|" + _STRING + rb")", rb"(?:null|0|[1-9][0-9]*)"
+_CANONICAL_ROW = re.compile(
+    rb'\{"actor_email":' + _TEXT + rb',"actor_id":' + _WHOLE_OR_NULL
+    + rb',"actor_roles":\[(?:' + _STRING + rb"(?:," + _STRING + rb")*)?\]"
+    + rb',"client_address":' + _TEXT + rb',"comment":' + _TEXT
+    + rb',"correlation_id":' + _TEXT + rb',"event_type":' + _TEXT
+    + rb',"from_status":' + _TEXT
+    + rb',"occurred_at":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z","payload":(\{.*?\})'
+    + rb',"request_id":' + _WHOLE_OR_NULL + rb',"request_reference":' + _TEXT
+    + rb',"seq":(?:0|[1-9][0-9]*),"stage":' + _TEXT + rb',"to_status":' + _TEXT
+    + rb',"prev_hash":"[0-9a-f]{64}","hash":"[0-9a-f]{64}"\}\n\Z',
+    re.DOTALL,
+)  # fmt: skip
+
+
+def _quick_canonical(line: bytes) -> bool:
+    """`_canonical_line` for the usual row, quicker: True only where it is True."""
+    match = _CANONICAL_ROW.match(line)
+    if match is None:
+        return False
+    try:
+        line.decode("utf-8")
+    except ValueError:
+        return False
+    return _canonical_object(match.group(1))
+
+
+#: Payloads already found canonical: most rows repeat one a row before them had.
+_CANONICAL_OBJECTS: set[bytes] = set()
+
+
+def _canonical_object(text: bytes) -> bool:
+    if text in _CANONICAL_OBJECTS:
+        return True
+    try:
+        value = json.loads(text)
+        good = type(value) is dict and canonical(value) == text
+    except ValueError:
+        return False
+    if good:
+        if len(_CANONICAL_OBJECTS) > 100_000:
+            _CANONICAL_OBJECTS.clear()
+        _CANONICAL_OBJECTS.add(text)
+    return good
+
+
+def _seq_of_bytes(line: bytes) -> int | None:
+    """The seq of a line that is not UTF-8, to name the row, when it can be read."""
+    try:
+        seq = json.loads(line.decode("utf-8", "surrogateescape")).get("seq")
+    except (ValueError, AttributeError):
+        return None
+    return seq if type(seq) is int else None
+
+
+def _no_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise Failure(f'the key "{key}" appears twice')
+        seen[key] = value
+    return seen
+
+
 def _verify_jsonl_row(line: bytes, number: int, chain: Chain) -> None:
-    if (
-        len(line) <= _TAIL
-        or line[-_TAIL : -_TAIL + len(_PREV)] != _PREV
-        or line[-len(_END) - 64 - len(_HASH) : -len(_END) - 64] != _HASH
-        or line[-len(_END) :] != _END
-    ):
-        raise Failure("not a Permit JSON Lines row (bad ending)", number)
-    prev_hash = line[-_TAIL + len(_PREV) : -_TAIL + len(_PREV) + 64]
-    hash_ = line[-len(_END) - 64 : -len(_END)]
-    canonical = line[:-_TAIL] + b"}"
-    at = canonical.rfind(b'"seq":')
-    end = canonical.find(b",", at)
-    seq_text = canonical[at + 6 : end]
-    if at < 0 or not seq_text.isdigit():
-        raise Failure("no seq in the row", number)
-    seq = int(seq_text)
-    if not HEX64.match(prev_hash):
+    """The full checks of a JSON Lines row, naming what is wrong with it."""
+    if not line.endswith(b"\n"):
+        raise Failure("every line of a JSON Lines export ends with a line feed", number)
+    try:
+        event = json.loads(line, object_pairs_hook=_no_repeated_keys)
+    except Failure as failure:
+        raise Failure(failure.reason, number) from None
+    except UnicodeDecodeError:
+        raise Failure("the row is not UTF-8 text", number, _seq_of_bytes(line)) from None
+    except ValueError as error:
+        raise Failure(f"not JSON ({error})", number) from None
+    if not isinstance(event, dict) or set(event) != set(COLUMNS):
+        raise Failure("the line does not hold exactly the export's fields", number)
+    seq, prev_hash, hash_ = event["seq"], event["prev_hash"], event["hash"]
+    if type(seq) is not int or seq < 0:
+        raise Failure("seq is not a whole number", number)
+    if not (isinstance(prev_hash, str) and HEX64.match(prev_hash.encode())):
         raise Failure("prev_hash is not 64 lower-case hex characters", number, seq)
-    recomputed = hashlib.sha256(prev_hash + canonical).hexdigest()
-    chain.add(number, seq, prev_hash.decode(), hash_.decode(), recomputed)
+    if not (isinstance(hash_, str) and HEX64.match(hash_.encode())):
+        raise Failure("hash is not 64 lower-case hex characters", number, seq)
+    if not _canonical_line(line):
+        raise Failure(JSONL_CRLF if line.endswith(b"\r\n") else NOT_CANONICAL_JSONL, number, seq)
+    hashed = canonical({name: event[name] for name in COLUMNS[:-2]})
+    recomputed = hashlib.sha256(prev_hash.encode() + hashed).hexdigest()
+    chain.add(number, seq, prev_hash, hash_, recomputed)
 
 
 def _text(cell: str) -> str:
@@ -217,7 +344,7 @@ def _text(cell: str) -> str:
 
 
 def _whole(cell: str) -> bool:
-    return cell.isascii() and cell.isdigit()  # str.isdigit alone takes "²", other scripts' digits
+    return WHOLE.match(cell) is not None  # str.isdigit alone takes "²", other scripts' digits
 
 
 def _integer(cell: str, name: str, number: int) -> str:
@@ -228,6 +355,29 @@ def _integer(cell: str, name: str, number: int) -> str:
     return cell
 
 
+class _Lines:
+    """The file's physical lines, for csv.reader, remembering the last one it took: the
+    line that ends the record just read, whose ending the format fixes."""
+
+    __slots__ = ("handle", "last")
+
+    def __init__(self, handle: Any) -> None:
+        self.handle, self.last = handle, ""
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        self.last = line = next(self.handle)
+        return line
+
+
+def _ends_record(lines: _Lines, number: int, row: list[str]) -> None:
+    if lines.last[-2:] != "\r\n":
+        seq = int(row[0]) if row and _whole(row[0]) else None
+        raise Failure(CSV_LINE_ENDING, number, seq)
+
+
 def verify_csv(path: Path, chain: Chain) -> None:
     sha256 = hashlib.sha256
     anchor = chain.anchor[0] if chain.anchor else 0
@@ -236,13 +386,22 @@ def verify_csv(path: Path, chain: Chain) -> None:
     with path.open(
         encoding="utf-8-sig", errors="surrogateescape", newline="", buffering=_BUFFER
     ) as handle:
-        reader = csv.reader(handle)
+        lines = _Lines(handle)
+        reader = csv.reader(lines)
         try:
-            if tuple(next(reader, ())) != COLUMNS:
+            header = next(reader, None)
+            if header is None:
+                raise Failure("no header row: a CSV export has at least its header row", 1)
+            if tuple(header) != COLUMNS:
                 raise Failure("the header row is not a Permit export's columns", 1)
+            _ends_record(lines, 1, [])
             (last, link), taken = chain.quick_start(), 0
             link_text = link.decode()
             for row in reader:
+                if lines.last[-2:] != "\r\n":  # a cut last row has too few cells, too
+                    if len(row) != len(COLUMNS):
+                        _verify_csv_row(row, reader.line_num, chain)
+                    _ends_record(lines, reader.line_num, row)
                 if last and last + 1 != anchor and len(row) == len(COLUMNS):
                     hashed = _quick_csv_row(row, str(last + 1), link_text)
                     if hashed is not None and sha256(hashed).hexdigest() == row[-1]:
@@ -257,10 +416,38 @@ def verify_csv(path: Path, chain: Chain) -> None:
             raise Failure(str(error), reader.line_num) from None
 
 
+#: In a CSV row's canonical JSON, a text value starting with a formula trigger: the row
+#: goes to the full checks, which know which cells take the "'" (a payload may match too).
+_TRIGGER_AFTER_KEY = re.compile(r'":"(?:[=+\-@\']|\\[tr])')
+
+
+#: JSON cells already found canonical, by kind: most rows repeat a role list and many a
+#: payload that a row before them had.
+_CANONICAL_CELLS: dict[type, set[str]] = {list: set(), dict: set()}
+
+
+def _json_cell(cell: str, kind: type) -> bool:
+    """Whether the cell is the canonical JSON text of a `kind` (list or dict)."""
+    known = _CANONICAL_CELLS[kind]
+    if cell in known:
+        return True
+    try:
+        value = json.loads(cell)
+        good = type(value) is kind and canonical_text(value) == cell
+    except ValueError:
+        return False
+    if good:
+        if len(known) > 100_000:
+            known.clear()
+        known.add(cell)
+    return good
+
+
 def _quick_csv_row(row: list[str], seq: str, link: str) -> bytes | None:
     """The bytes the usual row's hash is over, as `_verify_csv_row` would build them, or
-    None for any other row: its seq is `seq`, its prev_hash `link`, and no cell starts
-    with the spreadsheet-safety quote (so none has one to remove)."""
+    None for any other row: its seq is `seq`, its prev_hash `link`, and no text cell
+    starts with a formula trigger or the spreadsheet-safety quote (so none has one to
+    remove, and none lacks one)."""
     (seq_cell, occurred_at, event_type, actor_id, actor_email, actor_roles, request_id,
      request_reference, from_status, to_status, stage, comment, payload,
      client_address, correlation_id, prev_hash, _) = row  # fmt: skip
@@ -268,10 +455,10 @@ def _quick_csv_row(row: list[str], seq: str, link: str) -> bytes | None:
         seq_cell != seq
         or prev_hash != link
         or not TIME_ASCII.match(occurred_at)
-        or not (_whole(actor_id) or not actor_id)
-        or not (_whole(request_id) or not request_id)
-        or actor_roles[:1] != "["
-        or payload[:1] != "{"
+        or not (not actor_id or _whole(actor_id))
+        or not (not request_id or _whole(request_id))
+        or not _json_cell(actor_roles, list)
+        or not _json_cell(payload, dict)
     ):
         return None
     s = encode_basestring
@@ -289,9 +476,7 @@ def _quick_csv_row(row: list[str], seq: str, link: str) -> bytes | None:
         f'"seq":{seq_cell},"stage":{s(stage) if stage else "null"},'
         f'"to_status":{s(to_status) if to_status else "null"}}}'
     )
-    # A text cell starting with "'" puts ":"' in the JSON (JSON cells may too): such a
-    # row goes to the full checks, which remove the quote where the format put one.
-    if ":\"'" in canonical:
+    if _TRIGGER_AFTER_KEY.search(canonical):
         return None
     try:
         return (link + canonical).encode()
@@ -307,22 +492,46 @@ def _verify_csv_record(row: list[str], number: int, chain: Chain) -> None:
         raise Failure("the row is not UTF-8 text", number, seq) from None
 
 
+def _text_cell(name: str, cell: str, number: int, seq: int) -> str:
+    """A free-text cell's value: the spreadsheet-safety "'" removed where Permit puts
+    one, and refused where it would have put one and did not, or put none."""
+    if cell[:1] == "" or cell[0] not in FORMULA_TRIGGERS:
+        return cell
+    if cell[0] == "'" and cell[1:2] != "" and cell[1] in FORMULA_TRIGGERS:
+        return cell[1:]
+    if cell[0] == "'":
+        raise Failure(
+            f'the {name} cell starts with a "\'" that Permit never writes there '
+            "(it writes one only before = + - @ tab CR or ')",
+            number,
+            seq,
+        )
+    raise Failure(f"the {name} cell starts with {cell[0]!r} but lacks the \"'\" that Permit "
+                  "always writes in front of it (a spreadsheet would run it as a formula)",
+                  number, seq)  # fmt: skip
+
+
 def _verify_csv_row(row: list[str], number: int, chain: Chain) -> None:
     if len(row) != len(COLUMNS):
         raise Failure(f"expected {len(COLUMNS)} cells, found {len(row)}", number)
-    # Undo the spreadsheet-safety quote (a cell that began with = + - @ tab CR or ').
-    row = [c[1:] if c[:1] == "'" and c[1:2] != "" and c[1] in FORMULA_TRIGGERS else c for c in row]
+    if not _whole(row[0]):
+        raise Failure("seq is not a whole number", number)
+    seq_number = int(row[0])
+    row = [
+        _text_cell(name, cell, number, seq_number) if name in TEXT_COLUMNS else cell
+        for name, cell in zip(COLUMNS, row, strict=True)
+    ]
     (seq, occurred_at, event_type, actor_id, actor_email, actor_roles, request_id,
      request_reference, from_status, to_status, stage, comment, payload,
      client_address, correlation_id, prev_hash, hash_) = row  # fmt: skip
-    if not _whole(seq):
-        raise Failure("seq is not a whole number", number)
     if not TIME.match(occurred_at):
-        raise Failure("occurred_at is not YYYY-MM-DDTHH:MM:SS.ffffffZ", number, int(seq))
-    if not (actor_roles[:1] == "[" and payload[:1] == "{"):
-        raise Failure("actor_roles or payload is not JSON", number, int(seq))
+        raise Failure("occurred_at is not YYYY-MM-DDTHH:MM:SS.ffffffZ", number, seq_number)
+    if not _json_cell(actor_roles, list):
+        raise Failure("actor_roles is not canonical JSON (an array)", number, seq_number)
+    if not _json_cell(payload, dict):
+        raise Failure("payload is not canonical JSON (an object)", number, seq_number)
     if not HEX64.match(prev_hash.encode()):
-        raise Failure("prev_hash is not 64 lower-case hex characters", number, int(seq))
+        raise Failure("prev_hash is not 64 lower-case hex characters", number, seq_number)
     canonical = (
         f'{{"actor_email":{_text(actor_email)},'
         f'"actor_id":{_integer(actor_id, "actor_id", number)},'
@@ -335,7 +544,7 @@ def _verify_csv_row(row: list[str], number: int, chain: Chain) -> None:
         f'"stage":{_text(stage)},"to_status":{_text(to_status)}}}'
     )
     recomputed = hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
-    chain.add(number, int(seq), prev_hash, hash_, recomputed)
+    chain.add(number, seq_number, prev_hash, hash_, recomputed)
 
 
 # Ed25519 verification (RFC 8032, section 6, the reference code, verify only). ---------
@@ -421,10 +630,33 @@ def read_public_key(path: Path) -> bytes:
     raise ValueError(f"{path} is not an Ed25519 public key")
 
 
-def canonical(value: Any) -> bytes:
+def canonical_text(value: Any) -> str:
     return json.dumps(
         value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    )
+
+
+def canonical(value: Any) -> bytes:
+    return canonical_text(value).encode("utf-8")
+
+
+def _signature_verifies(manifest: dict[str, Any], public_key: bytes) -> bool:
+    signature = manifest.get("signature")
+    unsigned = {k: v for k, v in manifest.items() if k != "signature"}
+    try:
+        return signature.get("algorithm") == "ed25519" and ed25519_verify(
+            public_key, canonical(unsigned), base64.b64decode(signature["value"], validate=True)
+        )
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return False
+
+
+def _carried_key(manifest: dict[str, Any]) -> bytes | None:
+    try:
+        raw = base64.b64decode(manifest["signature"]["public_key"], validate=True)
+    except (ValueError, KeyError, TypeError):
+        return None
+    return raw if len(raw) == 32 else None
 
 
 def check_manifest(manifest: dict[str, Any], path: Path, public_key: bytes | None) -> list[str]:
@@ -436,16 +668,17 @@ def check_manifest(manifest: dict[str, Any], path: Path, public_key: bytes | Non
     if signature is None:
         notes.append("the manifest is unsigned: it proves nothing on its own")
     elif public_key is None:
-        notes.append("the manifest is signed, but no public key was given to check it")
+        # Check what can be checked; whoever rewrote the file could also have re-signed
+        # it with a key of their own, so only a key obtained separately gives trust.
+        carried = _carried_key(manifest)
+        if carried is None or not _signature_verifies(manifest, carried):
+            raise Failure(SIGNATURE_FAILS_CARRIED_KEY)
+        notes.append(SIGNATURE_CARRIED_KEY_ONLY)
     else:
-        unsigned = {k: v for k, v in manifest.items() if k != "signature"}
-        try:
-            good = signature.get("algorithm") == "ed25519" and ed25519_verify(
-                public_key, canonical(unsigned), base64.b64decode(signature["value"])
-            )
-        except (ValueError, KeyError, TypeError, AttributeError):
-            good = False
-        if not good:
+        carried = _carried_key(manifest)
+        if carried is not None and carried != public_key:
+            raise Failure(OTHER_KEY)
+        if not _signature_verifies(manifest, public_key):
             raise Failure("manifest signature does not verify")
         notes.append("manifest signature verified")
     digest, size = hashlib.sha256(), 0
@@ -459,6 +692,35 @@ def check_manifest(manifest: dict[str, Any], path: Path, public_key: bytes | Non
     if described.get("bytes") != size:
         raise Failure("the file's size is not the manifest's")
     return notes
+
+
+def export_format(path: Path, manifest: dict[str, Any] | None) -> str:
+    """ "csv" or "jsonl": the manifest's file.format, or else the file name's extension.
+    Never guessed from the content, so that a file of one format passed off as the
+    other is named as such."""
+    if manifest is not None:
+        stated = (manifest.get("file") or {}).get("format")
+        if stated not in ("csv", "jsonl"):
+            raise Failure(f'the manifest\'s file.format is {stated!r}, not "csv" or "jsonl"')
+        return str(stated)
+    extension = path.suffix.lower().lstrip(".")
+    if extension not in ("csv", "jsonl"):
+        raise Failure(
+            "cannot tell the format: the file's name ends in neither .csv nor .jsonl, and "
+            "there is no manifest to say"
+        )
+    return extension
+
+
+def check_opening(path: Path, fmt: str) -> None:
+    with path.open("rb") as handle:
+        opening = handle.read(len(BOM))
+    if fmt == "csv" and opening != BOM:
+        if not opening:
+            raise Failure("the file is empty: a CSV export has at least its header row", 1)
+        raise Failure(NO_BOM, 1)
+    if fmt == "jsonl" and opening == BOM:
+        raise Failure(UNEXPECTED_BOM, 1)
 
 
 def check_totals(manifest: dict[str, Any], chain: Chain) -> None:
@@ -486,6 +748,8 @@ def verify(
     """Raise Failure at the first problem; return the chain and notes when all holds.
     `quick=False` puts every row through the full checks (for tests)."""
     notes = []
+    if manifest is None and public_key is not None:
+        raise Failure(MANIFEST_REQUIRED)
     if manifest is not None:
         notes += check_manifest(manifest, path, public_key)
         if complete is None:
@@ -493,13 +757,15 @@ def verify(
     elif complete is None:
         complete = True
         notes.append("no manifest: the file was checked as a complete export")
+    fmt = export_format(path, manifest)
+    check_opening(path, fmt)
     chain = Chain(complete, anchor, quick)
-    with path.open("rb") as handle:
-        is_csv = handle.read(len(BOM)) == BOM
     try:
-        (verify_csv if is_csv else verify_jsonl)(path, chain)
+        (verify_csv if fmt == "csv" else verify_jsonl)(path, chain)
     except UnicodeDecodeError:
         raise Failure("the file is not UTF-8 text") from None
+    if complete and chain.count == 0:
+        raise Failure(EMPTY_COMPLETE)
     if anchor is not None and not chain.anchor_seen:
         raise Failure("anchor not found: this export has no such seq", seq=anchor[0])
     if manifest is not None:

@@ -50,7 +50,7 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
 #: The CSV columns holding free text. Every one is neutralised, our own codes (event
 #: type, statuses, stage) included: a verifier removes a leading "'" from any cell, so a
 #: value that began with "'" must always have been written with another in front.
-_FREE_TEXT = (
+FREE_TEXT_COLUMNS = (
     "event_type",
     "actor_email",
     "request_reference",
@@ -314,7 +314,7 @@ def _neutralised(column: ColumnElement[Any]) -> ColumnElement[Any]:
 
 def _copy_columns() -> list[ColumnElement[Any]]:
     columns = {column.name: column for column in _columns("postgresql")}
-    for name in _FREE_TEXT:
+    for name in FREE_TEXT_COLUMNS:
         columns[name] = _neutralised(getattr(AuditEvent, name)).label(name)
     return [columns[name] for name in EXPORT_COLUMNS]
 
