@@ -5,19 +5,26 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 
+# $(call quietly,COMMAND): run it, showing its output only if it fails, so that what a
+# newcomer must read (make run's sign-ins, a failure) is not lost among install lines.
+quietly = @out=$$($(1) 2>&1) || { printf '%s\n' "$$out"; echo "make: failed: $(1)" >&2; exit 1; }
+
 .PHONY: run test test-browser fuzz install install-dev assets migrate seed lint format typecheck clean
 
 $(BIN)/activate:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	@echo "Making the virtual environment in $(VENV)/"
+	$(call quietly,$(PYTHON) -m venv $(VENV))
+	$(call quietly,$(BIN)/pip install --upgrade pip)
 
 $(VENV)/.installed: requirements.txt $(BIN)/activate
-	$(BIN)/pip install --quiet -r requirements.txt
-	touch $@
+	@echo "Installing the Python packages (requirements.txt)"
+	$(call quietly,$(BIN)/pip install -r requirements.txt)
+	@touch $@
 
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
-	$(BIN)/pip install --quiet -r requirements-dev.txt
-	touch $@
+	@echo "Installing the test tools (requirements-dev.txt)"
+	$(call quietly,$(BIN)/pip install -r requirements-dev.txt)
+	@touch $@
 
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
@@ -29,33 +36,37 @@ GOVUK := node_modules/govuk-frontend/dist/govuk
 MOJ := node_modules/@ministryofjustice/frontend/moj
 
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund
-	touch $@
+	@echo "Installing the front-end packages (package-lock.json)"
+	$(call quietly,npm ci --no-audit --no-fund)
+	@touch $@
 
 $(STATIC)/.copied: node_modules/.installed $(wildcard frontend/*.css frontend/*.js)
-	rm -rf $(STATIC)
-	mkdir -p $(STATIC)/images
-	cp $(MOJ)/moj-frontend.min.css $(MOJ)/moj-frontend.min.css.map $(STATIC)/
-	cp $(MOJ)/moj-frontend.min.js $(MOJ)/moj-frontend.min.js.map $(STATIC)/
-	cp $(MOJ)/assets/images/* $(STATIC)/images/
-	cp $(GOVUK)/govuk-frontend.min.css $(GOVUK)/govuk-frontend.min.css.map $(STATIC)/
-	cp $(GOVUK)/govuk-frontend.min.js $(GOVUK)/govuk-frontend.min.js.map $(STATIC)/
-	cp -R $(GOVUK)/assets/fonts $(STATIC)/fonts
-	cp $(GOVUK)/assets/images/* $(STATIC)/images/
-	cp $(GOVUK)/assets/manifest.json $(STATIC)/
-	cp frontend/*.css frontend/*.js $(STATIC)/
-	touch $@
+	@echo "Copying the front-end assets into $(STATIC)/"
+	@rm -rf $(STATIC)
+	@mkdir -p $(STATIC)/images
+	@cp $(MOJ)/moj-frontend.min.css $(MOJ)/moj-frontend.min.css.map $(STATIC)/
+	@cp $(MOJ)/moj-frontend.min.js $(MOJ)/moj-frontend.min.js.map $(STATIC)/
+	@cp $(MOJ)/assets/images/* $(STATIC)/images/
+	@cp $(GOVUK)/govuk-frontend.min.css $(GOVUK)/govuk-frontend.min.css.map $(STATIC)/
+	@cp $(GOVUK)/govuk-frontend.min.js $(GOVUK)/govuk-frontend.min.js.map $(STATIC)/
+	@cp -R $(GOVUK)/assets/fonts $(STATIC)/fonts
+	@cp $(GOVUK)/assets/images/* $(STATIC)/images/
+	@cp $(GOVUK)/assets/manifest.json $(STATIC)/
+	@cp frontend/*.css frontend/*.js $(STATIC)/
+	@touch $@
 
 assets: $(STATIC)/.copied
 
 migrate: install
-	$(FLASK) db upgrade
+	@echo "Migrating the database"
+	$(call quietly,$(FLASK) db upgrade)
 
 seed: migrate
 	$(FLASK) seed-demo
 
-run: seed assets
-	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+# demo-serve seeds the demo data, then serves it, printing the sign-ins last of all.
+run: migrate assets
+	@$(FLASK) demo-serve --host 127.0.0.1 --port $(PORT)
 
 # tests/browser/ runs in the same pytest run: Playwright (requirements-dev.txt) driving
 # Debian's Chromium at /usr/bin/chromium (or $PERMIT_CHROMIUM), checked with axe-core

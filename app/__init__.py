@@ -115,6 +115,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from app.cli import (
         audit_cli,
+        demo_serve_command,
         seed_demo_command,
         seed_reference_command,
         seed_scale_command,
@@ -123,6 +124,7 @@ def register_commands(app: Flask) -> None:
 
     app.cli.add_command(seed_reference_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(demo_serve_command)
     app.cli.add_command(seed_scale_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)

@@ -1,21 +1,22 @@
 """What an officer fills in on a request: the fields, their limits, and their checks.
 
-`check_draft` guards every save (types, lengths, dates in order); `check_complete` adds
-what a submission needs. Both raise `InvalidContent` with a message per field, worded
-for the person filling in the form. `canonical_content` is the frozen form a revision
-stores and hashes.
+`check_draft` guards every save (types, lengths, dates in order, the handle in the shape
+its platform's `HandleRule` gives); `check_complete` adds what a submission needs. Both
+raise `InvalidContent` with a message per field, worded for the person filling in the
+form. `canonical_content` is the frozen form a revision stores and hashes.
 """
 
 from __future__ import annotations
 
 import hashlib
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from app import canonical_json
-from app.workflow import InvalidContent, RequestKind, has_control_characters
+from app.workflow import InvalidContent, RequestKind, has_control_characters, too_long
 
 #: Longest accepted value of each free-text field, in characters.
 HANDLE_MAX = 100
@@ -24,6 +25,51 @@ LONG_TEXT_MAX = 5000
 
 #: Most a budget can be, in pounds: far above any plausible campaign, well inside a 32-bit int.
 BUDGET_MAX_POUNDS = 10_000_000
+
+
+#: What a handle rule allows besides its platform's punctuation: ASCII letters, either
+#: case, and digits. TikTok, Instagram and X give out no handle with "é" or "ß" in it.
+HANDLE_LETTERS_AND_DIGITS = frozenset(string.ascii_letters + string.digits)
+
+#: How a refusal names the punctuation a platform allows; any other is shown as itself.
+PUNCTUATION_NAMES: dict[str, str] = {
+    "_": "underscores (_)",
+    ".": "full stops (.)",
+    "-": "hyphens (-)",
+    "'": "apostrophes (')",
+    " ": "spaces",
+}
+
+
+@dataclass(frozen=True)
+class HandleRule:
+    """The shape of a platform's handles (`Platform.handle_rule`): an optional @ at the
+    start, then 1 to `max_length` letters a to z, digits and the characters in
+    `punctuation`. The @ is not counted, as the platforms count it; a handle is kept as
+    typed, with or without its @."""
+
+    max_length: int
+    punctuation: str = ""
+
+    def allows(self, handle: str) -> bool:
+        """Whether `handle` may be saved. An empty one may: check_complete asks for one."""
+        if not handle:
+            return True
+        name = handle.removeprefix("@")
+        allowed = HANDLE_LETTERS_AND_DIGITS | set(self.punctuation)
+        return 0 < len(name) <= self.max_length and all(ch in allowed for ch in name)
+
+    def refusal(self, label: str) -> str:
+        """What the officer is told, such as "Account name or handle must be 24 characters
+        or fewer and only include letters a to z, numbers, underscores (_) and full stops
+        (.), with an optional @ at the start"."""
+        kinds = ["letters a to z", "numbers"]
+        kinds += [PUNCTUATION_NAMES.get(ch, ch) for ch in dict.fromkeys(self.punctuation)]
+        listed = f"{', '.join(kinds[:-1])} and {kinds[-1]}"
+        return (
+            f"{label} must be {self.max_length:,} characters or fewer and only include "
+            f"{listed}, with an optional @ at the start"
+        )
 
 
 @dataclass(frozen=True)
@@ -74,8 +120,9 @@ _REQUIRED_TEXT = (
 )
 
 
-def check_draft(content: Mapping[str, Any]) -> None:
-    """Raise InvalidContent unless every given field has an acceptable type and size."""
+def check_draft(content: Mapping[str, Any], *, handle_rule: HandleRule | None = None) -> None:
+    """Raise InvalidContent unless every given field has an acceptable type and size, and
+    a handle given has the shape of `handle_rule` (the platform's; None: any shape)."""
     errors: dict[str, str] = {}
     unknown = set(content) - set(CONTENT_FIELDS)
     if unknown:
@@ -87,9 +134,13 @@ def check_draft(content: Mapping[str, Any]) -> None:
         if not isinstance(value, str):
             errors[field.name] = f"{field.label} must be text"
         elif len(value) > field.max_length:
-            errors[field.name] = f"{field.label} must be {field.max_length} characters or fewer"
+            errors[field.name] = too_long(field.label, field.max_length)
         elif has_control_characters(value):
             errors[field.name] = f"{field.label} must not contain control characters"
+        # After the checks every text has, as the form's own check of the length comes
+        # first: over HANDLE_MAX, the browser and the API give the same words.
+        elif field.name == "account_handle" and handle_rule and not handle_rule.allows(value):
+            errors[field.name] = handle_rule.refusal(field.label)
     for name in ("start_date", "end_date"):
         value = content.get(name)
         if value is not None and not isinstance(value, date):
@@ -112,9 +163,9 @@ def check_draft(content: Mapping[str, Any]) -> None:
         raise InvalidContent(errors)
 
 
-def check_complete(content: Mapping[str, Any]) -> None:
+def check_complete(content: Mapping[str, Any], *, handle_rule: HandleRule | None = None) -> None:
     """Raise InvalidContent unless the content is acceptable and complete enough to submit."""
-    check_draft(content)
+    check_draft(content, handle_rule=handle_rule)
     errors: dict[str, str] = {}
     labels = {field.name: field.label for field in TEXT_FIELDS}
     kind = content.get("kind")

@@ -1,4 +1,5 @@
-"""How values read on screen: dates in UK style and London time, statuses as GOV.UK tags.
+"""How values read on screen: dates in UK style and London time, numbers with a thousands
+comma, statuses as GOV.UK tags, and the dash an empty table cell shows.
 
 Plain functions, registered as Jinja filters and globals by `app.templating`. Moments are
 stored as zone-aware UTC (`app.models.types.UTCDateTime`) and shown in Europe/London time,
@@ -8,7 +9,10 @@ worded as the GOV.UK style guide asks: "25 November 2026", "6:10pm", "midday".
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
+
+from markupsafe import Markup
 
 from app.workflow import STATUS_LABELS, Status
 
@@ -75,6 +79,27 @@ def iso_datetime(value: datetime | None) -> str:
     return in_london(value).astimezone(UTC).isoformat(timespec="seconds")
 
 
+def thousands(number: int) -> str:
+    """'5,000': a number as the GOV.UK style guide writes it, with a comma from 1,000."""
+    return f"{number:,}"
+
+
+def empty_cell(hidden_text: str) -> Markup:
+    """What a table cell with nothing in it shows: a dash, which screen readers skip, and
+    `hidden_text` ("No current stage"), which only they read, as GOV.UK tables do."""
+    return Markup(
+        '<span aria-hidden="true">—</span><span class="govuk-visually-hidden">{}</span>'
+    ).format(hidden_text)
+
+
+def or_dash(value: Any, hidden_text: str) -> Any:
+    """`value`, or `empty_cell(hidden_text)` when it is None or blank: the filter
+    `{{ request.account_handle | or_dash("No handle") }}`."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return empty_cell(hidden_text)
+    return value
+
+
 #: GOV.UK tag colour for each status. No modifier is the default blue tag.
 STATUS_TAG_CLASSES: dict[Status, str] = {
     Status.DRAFT: "govuk-tag--grey",
@@ -86,7 +111,24 @@ STATUS_TAG_CLASSES: dict[Status, str] = {
 }
 
 
-def status_tag_params(status: Status | str) -> dict[str, str]:
-    """govukTag() options for a status: its STATUS_LABELS words and its colour."""
+#: An approved request whose approval carries conditions (`AccessRequest.
+#: approved_with_conditions`) says so, in the words and colour of the stage that attached
+#: them on the request page (app.requests.detail.DECIDED_STATES).
+WITH_CONDITIONS_LABEL = "Approved with conditions"
+WITH_CONDITIONS_TAG_CLASS = "govuk-tag--turquoise"
+
+
+def status_label(status: Status | str, *, with_conditions: bool = False) -> str:
+    """A status in words; an approval `with_conditions` is "Approved with conditions"."""
     status = Status(status)
+    if with_conditions and status is Status.APPROVED:
+        return WITH_CONDITIONS_LABEL
+    return STATUS_LABELS[status]
+
+
+def status_tag_params(status: Status | str, *, with_conditions: bool = False) -> dict[str, str]:
+    """govukTag() options for a status: its words (`status_label`) and its colour."""
+    status = Status(status)
+    if with_conditions and status is Status.APPROVED:
+        return {"text": WITH_CONDITIONS_LABEL, "classes": WITH_CONDITIONS_TAG_CLASS}
     return {"text": STATUS_LABELS[status], "classes": STATUS_TAG_CLASSES[status]}

@@ -28,6 +28,8 @@ from typing import Any
 
 from zxcvbn import zxcvbn
 
+from app.workflow import too_long
+
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 #: zxcvbn's score runs 0 to 4; 3 means "safely unguessable" (about 10^8 guesses or more).
@@ -45,8 +47,8 @@ PWNED_TIMEOUT_SECONDS = 2.0
 #: Largest range response read (a real, padded one is about 40 KB).
 PWNED_MAX_BYTES = 1024 * 1024
 
-TOO_SHORT = f"Password must be {MIN_LENGTH} characters or more"
-TOO_LONG = f"Password must be {MAX_LENGTH} characters or fewer"
+TOO_SHORT = f"Password must be {MIN_LENGTH:,} characters or more"
+TOO_LONG = too_long("Password", MAX_LENGTH)
 TOO_GUESSABLE = "Password is too easy to guess"
 PERSONAL = "Password must not include your name or email address"
 BREACHED = (

@@ -39,6 +39,9 @@ def register_templates(app: Flask) -> None:
     app.add_template_filter(formatting.uk_time, "uk_time")
     app.add_template_filter(formatting.uk_datetime, "uk_datetime")
     app.add_template_filter(formatting.iso_datetime, "iso_datetime")
+    app.add_template_filter(formatting.thousands, "thousands")
+    app.add_template_filter(formatting.or_dash, "or_dash")
+    app.add_template_global(formatting.empty_cell, "empty_cell")
     app.add_template_global(formatting.status_tag_params, "status_tag_params")
     app.add_template_global(navigation_items, "navigation_items")
     app.jinja_env.globals["service_name"] = formatting.SERVICE_NAME

@@ -297,10 +297,17 @@ def has_control_characters(value: str) -> bool:
     return any(unicodedata.category(ch) == "Cc" and ch not in "\r\n\t" for ch in value)
 
 
+def too_long(label: str, limit: int) -> str:
+    """The refusal of text over its limit, every form and operation's words for it, the
+    number written as the character count writes it: "Purpose must be 5,000 characters
+    or fewer"."""
+    return f"{label} must be {limit:,} characters or fewer"
+
+
 def check_text_length(field: str, label: str, value: str, limit: int = REASON_MAX) -> None:
     """Refuse free text that is too long or holds control characters."""
     if len(value) > limit:
-        raise InvalidContent({field: f"{label} must be {limit} characters or fewer"})
+        raise InvalidContent({field: too_long(label, limit)})
     if has_control_characters(value):
         raise InvalidContent({field: f"{label} must not contain control characters"})
 

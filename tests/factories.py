@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from app.content import HandleRule
 from app.extensions import db
 from app.models import AccessRequest, Department, PipelineStage, Platform, Stage, User
 from app.models.types import utcnow
@@ -14,6 +15,7 @@ from app.operations.create_request import create_request
 from app.operations.submit_request import submit_request
 from app.passwords import hash_password
 from app.roles import Role
+from app.seed.reference import PLATFORMS
 from app.two_factor import new_secret, second_factor_required
 from app.workflow import RequestKind
 
@@ -44,8 +46,23 @@ def make_stages() -> dict[str, Stage]:
     return stages
 
 
-def make_platform(name: str = "TikTok", pipeline: tuple[str, ...] = PIPELINE) -> Platform:
-    platform = Platform(name=name, restricted=True, risk_notes="Test risk notes", active=True)
+def make_platform(
+    name: str = "TikTok",
+    pipeline: tuple[str, ...] = PIPELINE,
+    *,
+    handle_rule: HandleRule | None = None,
+) -> Platform:
+    """A platform. Its handle rule: `handle_rule`, else the reference data's for a platform
+    of that name (TikTok's), else none."""
+    if handle_rule is None:
+        handle_rule = next((data.handle_rule for data in PLATFORMS if data.name == name), None)
+    platform = Platform(
+        name=name,
+        restricted=True,
+        risk_notes="Test risk notes",
+        active=True,
+        handle_rule=handle_rule,
+    )
     platform.pipeline = [PipelineStage(stage_code=code) for code in pipeline]
     db.session.add(platform)
     db.session.flush()

@@ -157,3 +157,30 @@ def test_every_migration_has_a_downgrade_that_does_something(path):
     assert not all(_is_filler(statement) for statement in body), (
         f"{path.name}: downgrade() does nothing"
     )
+
+
+def test_an_installation_with_tiktok_gets_its_handle_rule(empty_app):
+    """Seeded before 0004, TikTok would otherwise take any handle: seeding adds, never changes."""
+    flask_migrate.upgrade(directory=MIGRATIONS, revision="0003")
+    for name in ("TikTok", "Mastodon"):
+        db.session.execute(
+            text(
+                "INSERT INTO platforms (name, restricted, risk_notes, active) "
+                "VALUES (:name, true, '', true)"
+            ),
+            {"name": name},
+        )
+    db.session.commit()
+    db.session.remove()
+
+    flask_migrate.upgrade(directory=MIGRATIONS, revision="0004")
+    rules = db.session.execute(
+        text("SELECT name, handle_max_length, handle_punctuation FROM platforms ORDER BY name")
+    ).all()
+    assert [tuple(row) for row in rules] == [("Mastodon", None, ""), ("TikTok", 24, "_.")]
+    db.session.remove()
+
+    flask_migrate.downgrade(directory=MIGRATIONS, revision="0003")
+    names = db.session.scalars(text("SELECT name FROM platforms ORDER BY name")).all()
+    assert names == ["Mastodon", "TikTok"]
+    db.session.remove()

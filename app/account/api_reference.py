@@ -85,7 +85,7 @@ def _describe(document: dict[str, Any], schema: dict[str, Any]) -> str:
     schema = _resolve(document, schema) or {}
     words = [_type_of(document, schema)]
     if schema.get("maxLength"):
-        words.append(f"At most {schema['maxLength']} characters")
+        words.append(f"At most {schema['maxLength']:,} characters")
     if schema.get("description"):
         words.append(str(schema["description"]))
     return ". ".join(words)

@@ -39,7 +39,7 @@ from app.operations.create_api_token import (
 )
 from app.operations.revoke_api_token import revoke_api_token
 from app.web import client_from_request
-from app.workflow import InvalidContent
+from app.workflow import InvalidContent, too_long
 
 #: Largest id a URL may name: more cannot be a row (and SQLite refuses such a number).
 TOKEN_ID_MAX = 2**31 - 1
@@ -57,7 +57,7 @@ class NewApiTokenForm(FlaskForm):
         filters=[_strip],
         validators=[
             InputRequired(NO_NAME),
-            Length(max=NAME_MAX, message=f"Name must be {NAME_MAX} characters or fewer"),
+            Length(max=NAME_MAX, message=too_long("Name", NAME_MAX)),
         ],
         widget=GovTextInput(),
     )

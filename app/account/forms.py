@@ -17,7 +17,7 @@ from app.password_policy import MAX_LENGTH, MIN_LENGTH, NO_CONFIRMATION
 from app.workflow import InvalidContent
 
 NEW_PASSWORD_HINT = (
-    f"Use {MIN_LENGTH} to {MAX_LENGTH} characters. Any characters are allowed, spaces "
+    f"Use {MIN_LENGTH:,} to {MAX_LENGTH:,} characters. Any characters are allowed, spaces "
     "included: a few unrelated words make a password that is hard to guess and easy to "
     "remember. Do not use your name or email address, or a password you use elsewhere."
 )

@@ -105,6 +105,17 @@ class DecisionSchema(Schema):
 # Request content ---------------------------------------------------------------------------
 
 
+#: A content field's description, where its label is not enough.
+_NOTES = {
+    # The rule is each platform's data (Platform.handle_rule), so the document names none.
+    "account_handle": (
+        "Account name or handle. A platform may limit how long a handle is and what it holds "
+        "(after an optional @); one its platform does not take is refused as invalid-content, "
+        "the error's detail saying what a handle may hold"
+    ),
+}
+
+
 def content_fields(*, required: bool = False) -> dict[str, fields.Field]:
     """The content of a request (app.content), as fields every request schema shares:
     `required` for what the API writes (every field, always), not for what it reads."""
@@ -117,7 +128,11 @@ def content_fields(*, required: bool = False) -> dict[str, fields.Field]:
     }
     for field in TEXT_FIELDS:
         made[field.name] = fields.String(
-            required=required, metadata={"description": field.label, "maxLength": field.max_length}
+            required=required,
+            metadata={
+                "description": _NOTES.get(field.name, field.label),
+                "maxLength": field.max_length,
+            },
         )
     made["start_date"] = fields.Date(required=required, allow_none=True)
     made["end_date"] = fields.Date(

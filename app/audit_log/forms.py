@@ -21,6 +21,7 @@ from app.audit.events import EventType
 from app.audit.filters import AuditFilters
 from app.audit_log.labels import EVENT_LABELS
 from app.formatting import uk_date
+from app.workflow import too_long
 
 #: The longest email address (RFC 5321): longer actor text cannot match anyone.
 ACTOR_MAX = 254
@@ -128,7 +129,7 @@ class AuditFilterForm(FlaskForm):
         validators=[
             Length(
                 max=ACTOR_MAX,
-                message=f"Actor's email address must be {ACTOR_MAX} characters or fewer",
+                message=too_long("Actor's email address", ACTOR_MAX),
             ),
             _no_control_characters,
         ],
@@ -141,7 +142,7 @@ class AuditFilterForm(FlaskForm):
         validators=[
             Length(
                 max=REFERENCE_MAX,
-                message=f"Request reference must be {REFERENCE_MAX} characters or fewer",
+                message=too_long("Request reference", REFERENCE_MAX),
             ),
             _no_control_characters,
         ],

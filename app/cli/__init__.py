@@ -1,11 +1,13 @@
 """Command-line tools: `flask --app wsgi <command>`."""
 
 from app.cli.audit import audit_cli
+from app.cli.demo import demo_serve_command
 from app.cli.seed import seed_demo_command, seed_reference_command, seed_scale_command
 from app.cli.users import users_cli
 
 __all__ = [
     "audit_cli",
+    "demo_serve_command",
     "seed_demo_command",
     "seed_reference_command",
     "seed_scale_command",

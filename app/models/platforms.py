@@ -6,6 +6,7 @@ from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstra
 from sqlalchemy.ext.orderinglist import ordering_list
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.content import HandleRule
 from app.extensions import Model
 
 
@@ -32,6 +33,13 @@ class Platform(Model):
     risk_notes: Mapped[str] = mapped_column(Text, default="")
     #: False once retired: no new requests, existing ones keep their history.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: The longest handle the platform gives out, not counting an @ at the start (24 for
+    #: TikTok). None: the platform's handles are not checked, beyond app.content's
+    #: HANDLE_MAX. Data, not code, so an admin can correct a platform's rule.
+    handle_max_length: Mapped[int | None] = mapped_column(Integer)
+    #: With handle_max_length: what a handle may hold besides letters a to z and digits,
+    #: such as "_." (underscores and full stops, TikTok's).
+    handle_punctuation: Mapped[str] = mapped_column(String(20), default="")
 
     pipeline: Mapped[list[PipelineStage]] = relationship(
         order_by="PipelineStage.position",
@@ -39,6 +47,18 @@ class Platform(Model):
         cascade="all, delete-orphan",
         lazy="selectin",
     )
+
+    @property
+    def handle_rule(self) -> HandleRule | None:
+        """What its handles may hold (app.content.check_draft's rule); None: anything."""
+        if self.handle_max_length is None:
+            return None
+        return HandleRule(self.handle_max_length, self.handle_punctuation)
+
+    @handle_rule.setter
+    def handle_rule(self, rule: HandleRule | None) -> None:
+        self.handle_max_length = rule.max_length if rule else None
+        self.handle_punctuation = rule.punctuation if rule else ""
 
     @property
     def stage_codes(self) -> list[str]:

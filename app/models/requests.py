@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     JSON,
     Boolean,
     Date,
+    Exists,
     ForeignKey,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    exists,
+    func,
+    select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, aliased, column_property, mapped_column, relationship
 
 from app.content import HANDLE_MAX, SHORT_TEXT_MAX
 from app.extensions import Model
@@ -22,6 +27,7 @@ from app.models.departments import Department
 from app.models.platforms import Platform, Stage
 from app.models.types import UTCDateTime, utcnow
 from app.models.users import User
+from app.workflow import Outcome, Status
 
 
 class AccessRequest(Model):
@@ -86,9 +92,21 @@ class AccessRequest(Model):
         back_populates="request", order_by="Decision.id"
     )
 
+    if TYPE_CHECKING:
+        #: Whether an approval on the latest revision carries conditions: a column
+        #: property set below, once Decision exists. Deferred: a list that shows it asks
+        #: for it with `undefer(AccessRequest.conditions_attached)`, in the list's query.
+        conditions_attached: Mapped[bool]
+
     @property
     def latest_revision(self) -> RequestRevision | None:
         return self.revisions[-1] if self.revisions else None
+
+    @property
+    def approved_with_conditions(self) -> bool:
+        """Approved, with conditions attached by at least one stage of the revision
+        approved: what the status shows as "Approved with conditions"."""
+        return self.status == Status.APPROVED and self.conditions_attached
 
     def __repr__(self) -> str:
         return f"<AccessRequest {self.reference} {self.status}>"
@@ -141,6 +159,34 @@ class Decision(Model):
     revision: Mapped[RequestRevision] = relationship(lazy="joined")
     stage: Mapped[Stage] = relationship(lazy="joined")
     approver: Mapped[User] = relationship(lazy="joined")
+
+
+def _conditions_attached() -> Exists:
+    """EXISTS a decision approving the request's latest revision with conditions.
+
+    Decisions on earlier revisions do not count: a resubmitted request is decided again
+    at every stage, and only the revision finally approved binds the department.
+    """
+    revision, latest = aliased(RequestRevision), aliased(RequestRevision)
+    latest_number = (
+        select(func.max(latest.number))
+        .where(latest.request_id == AccessRequest.id)
+        .correlate(AccessRequest)
+        .scalar_subquery()
+    )
+    return (
+        exists()
+        .where(
+            Decision.request_id == AccessRequest.id,
+            Decision.outcome == Outcome.APPROVE_WITH_CONDITIONS,
+            revision.id == Decision.revision_id,
+            revision.number == latest_number,
+        )
+        .correlate(AccessRequest)
+    )
+
+
+AccessRequest.conditions_attached = column_property(_conditions_attached(), deferred=True)
 
 
 class ReferenceCounter(Model):

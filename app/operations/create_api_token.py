@@ -25,7 +25,7 @@ from app.extensions import db
 from app.models.api import ApiToken
 from app.models.types import utcnow
 from app.models.users import User
-from app.workflow import InvalidContent, check_active, has_control_characters
+from app.workflow import InvalidContent, check_active, has_control_characters, too_long
 
 NO_NAME = "Enter a name for the token"
 NO_SCOPES = "Select what the token may do"
@@ -51,7 +51,7 @@ def create_api_token(
     if not name:
         errors["name"] = NO_NAME
     elif len(name) > NAME_MAX:
-        errors["name"] = f"Name must be {NAME_MAX} characters or fewer"
+        errors["name"] = too_long("Name", NAME_MAX)
     elif has_control_characters(name) or "\n" in name or "\r" in name or "\t" in name:
         errors["name"] = "Name must not contain control characters"
     chosen = set(scopes)

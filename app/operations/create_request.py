@@ -51,7 +51,7 @@ def create_request(
         raise InvalidContent({"platform": "This platform is no longer taking requests"})
     if "kind" not in content:
         raise InvalidContent({"kind": "Select what the request is for"})
-    check_draft(content)
+    check_draft(content, handle_rule=platform.handle_rule)
     now = utcnow()
     request = AccessRequest(
         reference=next_reference(now.year),

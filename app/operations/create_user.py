@@ -41,7 +41,7 @@ def check_user_fields(
         if taken is not None and taken != existing_id:
             errors["email"] = "A user with this email address already exists"
     if not display_name.strip() or len(display_name) > NAME_MAX:
-        errors["display_name"] = f"Enter a name of {NAME_MAX} characters or fewer"
+        errors["display_name"] = f"Enter a name of {NAME_MAX:,} characters or fewer"
     if not roles:
         errors["roles"] = "Select at least one role"
     if Role.OFFICER in roles and department is None:

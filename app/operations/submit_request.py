@@ -35,7 +35,7 @@ def file_revision(
     if not request.platform.active:
         raise InvalidContent({"platform": "This platform is no longer taking requests"})
     content = content_of(request)
-    check_complete(content)
+    check_complete(content, handle_rule=request.platform.handle_rule)
     pipeline = request.platform.stage_codes
     check_pipeline(pipeline)
     canonical = canonical_content(content)

@@ -29,7 +29,7 @@ def update_request(
     check_expected_version(request, version)
     # Check the draft as it will be saved: an edit naming only one date must still leave
     # the two in order.
-    check_draft({**content_of(request), **content})
+    check_draft({**content_of(request), **content}, handle_rule=request.platform.handle_rule)
     changed = sorted(name for name, value in content.items() if getattr(request, name) != value)
     if not changed:
         return []

@@ -1,9 +1,10 @@
 """ "Check your answers": the request's answers as GOV.UK summary lists, one per section,
-each row with a Change link to the page that asks it.
+each row with a Change link to the page that asks it; and how an answer reads wherever
+it is shown (`shown_answer`: here, the request and decision pages, the printable record).
 
 An answer the request still needs (app.content.check_complete) shows as a link to the
-page that asks it, worded as what to do ("Enter the purpose"); an optional answer left
-empty shows as "Not provided".
+page that asks it, worded as what to do ("Enter the purpose"); any other answer left
+empty shows its words from `EMPTY`, else "Not provided".
 """
 
 from __future__ import annotations
@@ -28,7 +29,9 @@ LABELS: dict[str, str] = {
     "ad_budget_pounds": "Advertising budget",
 }
 
-#: What an optional answer left empty says, where "Not provided" would not be the words.
+#: What an answer left empty says, on every page that shows answers.
+NOT_PROVIDED = "Not provided"
+#: ... where "Not provided" would not be the words.
 EMPTY: dict[str, str] = {
     "end_date": "No planned end date",
     "ad_budget_pounds": "No paid advertising planned",
@@ -39,15 +42,27 @@ EMPTY: dict[str, str] = {
 def missing_answers(access_request: AccessRequest) -> dict[str, str]:
     """What submission would refuse for, by field: {} when the request is complete."""
     try:
-        check_complete(content_of(access_request))
+        check_complete(content_of(access_request), handle_rule=access_request.platform.handle_rule)
     except InvalidContent as refusal:
         return dict(refusal.errors)
     return {}
 
 
+def empty_answer(name: str) -> str:
+    """What answer `name` says when it is empty: "No paid advertising planned", ..."""
+    return EMPTY.get(name, NOT_PROVIDED)
+
+
+def shown_answer(name: str, value: Any) -> Markup:
+    """An answer in words, or the words for its being empty (`empty_answer`)."""
+    shown = show_value(name, value)
+    return shown if shown is not None else escape(empty_answer(name))
+
+
 def show_value(name: str, value: Any) -> Markup | None:
-    """An answer as it reads on the page; None when it is empty."""
-    if value is None or value == "" or value is False:
+    """An answer as it reads on the page: kind labels, UK dates, £25,000, line breaks
+    kept; None when it is empty."""
+    if value is None or value is False or (isinstance(value, str) and not value.strip()):
         return None
     if name == "kind":
         try:
@@ -95,7 +110,7 @@ def _row(
         link = Markup('<a class="govuk-link" href="{}">{}</a>').format(href, missing[name])
         return {"key": {"text": LABELS[name]}, "value": {"html": link}}
     if value is None:
-        value = escape(EMPTY.get(name, "Not provided"))
+        value = escape(empty_answer(name))
     return {
         "key": {"text": LABELS[name]},
         "value": {"html": value},

@@ -11,7 +11,7 @@ partials.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import Response, make_response, render_template, url_for
@@ -22,21 +22,25 @@ from sqlalchemy import select
 from app.audit.events import EventType
 from app.content import CONTENT_FIELDS, TEXT_FIELDS
 from app.extensions import db
-from app.formatting import uk_date, uk_datetime
+from app.formatting import (
+    WITH_CONDITIONS_LABEL,
+    WITH_CONDITIONS_TAG_CLASS,
+    uk_date,
+    uk_datetime,
+)
 from app.models.audit import AuditEvent
 from app.models.platforms import Stage
 from app.models.requests import AccessRequest, Decision
 from app.models.users import User
 from app.operations.common import filers_of
 from app.requests import blueprint
+from app.requests.answers import shown_answer
 from app.requests.loading import load_request
 from app.roles import Role
 from app.workflow import (
-    KIND_LABELS,
     Action,
     Outcome,
     Refusal,
-    RequestKind,
     Status,
     check_can_decide,
     check_officer_action,
@@ -68,7 +72,7 @@ FIELD_LABELS: dict[str, str] = {
 #: A stage's state for the current revision: the words and the GOV.UK tag colour.
 DECIDED_STATES: dict[Outcome, tuple[str, str]] = {
     Outcome.APPROVE: ("Approved", "govuk-tag--green"),
-    Outcome.APPROVE_WITH_CONDITIONS: ("Approved with conditions", "govuk-tag--turquoise"),
+    Outcome.APPROVE_WITH_CONDITIONS: (WITH_CONDITIONS_LABEL, WITH_CONDITIONS_TAG_CLASS),
     Outcome.REQUEST_CHANGES: ("Changes requested", "govuk-tag--yellow"),
     Outcome.REJECT: ("Rejected", "govuk-tag--red"),
 }
@@ -254,24 +258,9 @@ def about_rows(request: AccessRequest) -> list[dict[str, Any]]:
 
 def answer_rows(request: AccessRequest) -> list[dict[str, Any]]:
     return [
-        _row(FIELD_LABELS[name], show_value(name, getattr(request, name)))
+        _row(FIELD_LABELS[name], shown_answer(name, getattr(request, name)))
         for name in CONTENT_FIELDS
     ]
-
-
-def show_value(name: str, value: Any) -> str | Markup:
-    """A content field's value in words: kind labels, UK dates, £25,000, line breaks kept."""
-    if name == "kind":
-        return KIND_LABELS[RequestKind(value)] if value else "Not given"
-    if name == "device_attestation":
-        return "Yes, confirmed" if value else "Not confirmed"
-    if name == "ad_budget_pounds":
-        return "None" if value is None else f"£{value:,}"
-    if isinstance(value, date | datetime):
-        return uk_date(value)
-    if value is None or not str(value).strip():
-        return "Not given"
-    return multiline(str(value))
 
 
 def multiline(text: str) -> Markup:

@@ -6,6 +6,8 @@
 - `PoundsField`: a budget in whole pounds, refusing pence, signs and words clearly.
 - `LimitedTextArea`: a textarea with a GOV.UK character count, limited by `Length`;
   `content_text_area(name)` makes one with app.content's label and limit for `name`.
+  The count's words give the limit as its script does, "You can enter up to 5,000
+  characters" (the Jinja macro alone would write "5000").
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from wtforms import Field, TextAreaField
 from wtforms.validators import Length
 
 from app.content import BUDGET_MAX_POUNDS, TEXT_FIELDS
+from app.formatting import thousands
+from app.workflow import too_long
 
 _LIMITS = {field.name: field for field in TEXT_FIELDS}
 _PARTS = ("day", "month", "year")
@@ -44,14 +48,28 @@ def content_length(name: str) -> Length:
 
 
 def limit(label: str, max_length: int) -> Length:
-    return Length(max=max_length, message=f"{label} must be {max_length} characters or fewer")
+    return Length(max=max_length, message=too_long(label, max_length))
+
+
+class LimitedCharacterCount(GovCharacterCount):
+    """GovCharacterCount counting to the field's `max_length`, which it words with a
+    thousands comma, as the count's script and the error messages write it."""
+
+    def map_gov_params(self, field: LimitedTextArea, **kwargs: Any) -> dict[str, Any]:
+        params: dict[str, Any] = super().map_gov_params(field, **kwargs)
+        params.setdefault("maxlength", field.max_length)
+        params.setdefault(
+            "textareaDescriptionText",
+            f"You can enter up to {thousands(field.max_length)} characters",
+        )
+        return params
 
 
 class LimitedTextArea(TextAreaField):
     """A textarea with a GOV.UK character count: `max_length` is its `Length` limit and
     the count the page shows (`field.max_length`)."""
 
-    widget = GovCharacterCount()
+    widget = LimitedCharacterCount()
 
     def __init__(self, label: str, *, max_length: int, **kwargs: Any) -> None:
         kwargs.setdefault("filters", [tidy])
@@ -185,7 +203,7 @@ class PoundsField(Field):
         if re.fullmatch(r"[0-9]*\.[0-9]*", text):
             raise ValueError(f"{name} must be a whole number of pounds, without pence")
         if not _DIGITS.fullmatch(text):
-            raise ValueError(f"{name} must be a whole number of pounds, like 5000")
+            raise ValueError(f"{name} must be a whole number of pounds, like 5,000")
         if len(text) > _MAX_DIGITS or int(text) > BUDGET_MAX_POUNDS:
             raise ValueError(f"{name} must be £{BUDGET_MAX_POUNDS:,} or less")
         self.data = int(text)

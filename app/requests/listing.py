@@ -2,7 +2,8 @@
 
 A page costs the same two queries however many requests there are: one count, and one
 select that joins each row's platform and current stage (the only related rows the
-table shows), so drawing the table never goes back to the database.
+table shows) and asks whether its approval carries conditions (for the status tag), so
+drawing the table never goes back to the database.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload, lazyload, undefer
 
 from app.extensions import db
 from app.models.platforms import Platform
@@ -56,6 +57,8 @@ def department_requests(department_id: int | None, number: int) -> Page | None:
         .options(
             joinedload(AccessRequest.platform).lazyload(Platform.pipeline),
             joinedload(AccessRequest.stage),
+            # "Approved with conditions": an EXISTS in this same select.
+            undefer(AccessRequest.conditions_attached),
             # The table shows neither: do not join them.
             lazyload(AccessRequest.department),
             lazyload(AccessRequest.requester),

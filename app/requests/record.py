@@ -24,23 +24,23 @@ from sqlalchemy.orm import aliased, raiseload
 from app.audit.events import EventType
 from app.content import CONTENT_FIELDS, content_sha256
 from app.extensions import db
-from app.formatting import uk_date, uk_datetime
+from app.formatting import status_label, uk_date, uk_datetime
 from app.models.audit import AuditEvent
 from app.models.requests import AccessRequest, Decision, RequestRevision
 from app.models.types import utcnow
 from app.models.users import User
 from app.operations.decide_stage import EVENT_TYPES as DECISION_EVENT_TYPES
 from app.requests import blueprint
+from app.requests.answers import shown_answer
 from app.requests.detail import (
     DECIDED_STATES,
     FIELD_LABELS,
     TIMELINE_HEADINGS,
     multiline,
-    show_value,
     stage_names,
 )
 from app.requests.loading import load_request
-from app.workflow import KIND_LABELS, STATUS_LABELS, Outcome, RequestKind, Status
+from app.workflow import Outcome
 
 
 @blueprint.get("/<reference>/record")
@@ -57,6 +57,10 @@ def record(reference: str) -> Response:
 
 #: Content fields a revision stores as YYYY-MM-DD text (`app.content.canonical_content`).
 DATE_FIELDS = frozenset({"start_date", "end_date"})
+
+#: What a decision's reason and conditions say when the approver gave none.
+NO_REASON = "No reason given"
+NO_CONDITIONS = "No conditions"
 
 #: The events that file a revision for approval.
 FILING_EVENTS = frozenset({EventType.REQUEST_SUBMITTED, EventType.REQUEST_RESUBMITTED})
@@ -164,14 +168,14 @@ def decision_record(request: AccessRequest, viewer: User) -> DecisionRecord:
 
 
 def about_rows(request: AccessRequest) -> list[dict[str, Any]]:
-    kind = KIND_LABELS[RequestKind(request.kind)] if request.kind else "Not given"
+    status = status_label(request.status, with_conditions=request.approved_with_conditions)
     rows = [
         ("Reference", request.reference),
         ("Department", request.department.name),
         ("Platform", request.platform.name),
-        ("What the request is for", kind),
+        ("What the request is for", shown_answer("kind", request.kind)),
         ("Requested by", person(request.requester.display_name, request.requester.email)),
-        ("Status", STATUS_LABELS[Status(request.status)]),
+        ("Status", status),
         ("Started", uk_date(request.created_at)),
     ]
     return [summary_row(key, value) for key, value in rows]
@@ -224,7 +228,7 @@ def frozen_answer_rows(content: Mapping[str, Any]) -> list[dict[str, Any]]:
         value = content.get(name)
         if name in DATE_FIELDS and isinstance(value, str):
             value = date.fromisoformat(value)
-        rows.append(summary_row(FIELD_LABELS[name], show_value(name, value)))
+        rows.append(summary_row(FIELD_LABELS[name], shown_answer(name, value)))
     return rows
 
 
@@ -260,8 +264,11 @@ def decision_entry(
         ("Outcome", words),
         ("Approver", approver),
         ("Decided", uk_datetime(decision.decided_at)),
-        ("Reason", multiline(decision.reason) if decision.reason.strip() else "None given"),
-        ("Conditions", multiline(decision.conditions) if decision.conditions.strip() else "None"),
+        ("Reason", multiline(decision.reason) if decision.reason.strip() else NO_REASON),
+        (
+            "Conditions",
+            multiline(decision.conditions) if decision.conditions.strip() else NO_CONDITIONS,
+        ),
         ("Made on revision", str(number)),
         ("Audit event", audit_event(seqs.get(key))),
     ]

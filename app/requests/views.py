@@ -30,6 +30,7 @@ from app.requests.answers import missing_answers, summary_sections
 from app.requests.forms import NewRequestForm, SubmitForm, WithdrawForm
 from app.requests.listing import department_requests, pagination
 from app.requests.loading import load_request
+from app.requests.moved_on import where_it_stands
 from app.requests.sections import (
     SECTIONS,
     first_section,
@@ -43,6 +44,7 @@ from app.workflow import (
     Action,
     InvalidContent,
     InvalidPipeline,
+    InvalidTransition,
     NotYourDepartment,
     Outcome,
     StaleRequest,
@@ -98,7 +100,8 @@ def new() -> ResponseReturnValue:
 @blueprint.route("/<reference>/edit/<section>", methods=["GET", "POST"])
 def edit(reference: str, section: str) -> ResponseReturnValue:
     access_request = load_request(reference)
-    check_officer_action(current_user, access_request, Action.EDIT)
+    if not _may_take(access_request, Action.EDIT):
+        return _moved_on(access_request)
     page = SECTIONS.get(section)
     if page is None:
         abort(404)
@@ -144,7 +147,8 @@ def edit(reference: str, section: str) -> ResponseReturnValue:
 @blueprint.get("/<reference>/check")
 def check(reference: str) -> ResponseReturnValue:
     access_request = load_request(reference)
-    check_officer_action(current_user, access_request, _submit_action(access_request))
+    if not _may_take(access_request, _submit_action(access_request)):
+        return _moved_on(access_request)
     return _check_page(access_request, SubmitForm(obj=access_request))
 
 
@@ -197,7 +201,8 @@ def submitted(reference: str) -> ResponseReturnValue:
 @blueprint.route("/<reference>/withdraw", methods=["GET", "POST"])
 def withdraw(reference: str) -> ResponseReturnValue:
     access_request = load_request(reference)
-    check_officer_action(current_user, access_request, Action.WITHDRAW)
+    if not _may_take(access_request, Action.WITHDRAW):
+        return _moved_on(access_request)
     form = WithdrawForm(obj=access_request)
     if form.validate_on_submit():
         try:
@@ -219,6 +224,27 @@ def withdraw(reference: str) -> ResponseReturnValue:
 
 
 # Helpers -------------------------------------------------------------------------------
+
+
+def _may_take(access_request: AccessRequest, action: Action) -> bool:
+    """Whether the officer may take `action` now: False when the request has moved past
+    it and this is a plain visit (GET). Raises otherwise: 403 for someone who may not act
+    on it at all, 409 for a form sent after the request moved on."""
+    try:
+        check_officer_action(current_user, access_request, action)
+    except InvalidTransition:
+        if request.method != "GET":
+            raise
+        return False
+    return True
+
+
+def _moved_on(access_request: AccessRequest) -> ResponseReturnValue:
+    """The request's page, with a banner saying where it now stands."""
+    code = access_request.current_stage
+    stage = db.session.get(Stage, code) if code else None
+    flash(where_it_stands(access_request, stage.name if stage else None), "moved_on")
+    return redirect(url_for(".show", reference=access_request.reference))
 
 
 def _submit_action(access_request: AccessRequest) -> Action:

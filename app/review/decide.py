@@ -8,12 +8,15 @@ back to the queue. A refused decision stores nothing.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.auth.guards import role_required
 from app.extensions import db
+from app.formatting import uk_datetime
 from app.models.requests import AccessRequest
 from app.operations.decide_stage import decide_stage
 from app.requests.detail import decision_refusal, request_page
@@ -41,6 +44,44 @@ DONE: dict[Outcome, str] = {
     Outcome.REQUEST_CHANGES: "You asked for changes to {reference} at the {stage} stage",
     Outcome.REJECT: "You rejected {reference} at the {stage} stage",
 }
+
+
+#: How the banner names a decision already made, by outcome.
+DECIDED: dict[Outcome, str] = {
+    Outcome.APPROVE: "approved",
+    Outcome.APPROVE_WITH_CONDITIONS: "approved with conditions",
+    Outcome.REQUEST_CHANGES: "asked for changes at",
+    Outcome.REJECT: "rejected",
+}
+
+
+@dataclass(frozen=True)
+class AlreadyDecided:
+    """The decision that beat this one to the stage: who made it, and when."""
+
+    heading: str
+    sentence: str
+
+
+def already_decided(access_request: AccessRequest, stage_code: str) -> AlreadyDecided | None:
+    """The latest decision at the stage the approver saw, said for the stale banner."""
+    if not access_request.decisions:
+        return None
+    decision = max(access_request.decisions, key=lambda d: (d.decided_at, d.id))
+    revision = access_request.latest_revision
+    if decision.stage_code != stage_code or revision is None or decision.revision_id != revision.id:
+        return None  # not a decision that beat this one (it was withdrawn, say)
+    mine = decision.approver_id == current_user.id
+    who = "You" if mine else decision.approver.display_name
+    when = uk_datetime(decision.decided_at)
+    sentence = (
+        f"{who} {DECIDED[Outcome(decision.outcome)]} the {decision.stage.name} stage on {when}"
+    )
+    if mine:
+        return AlreadyDecided(
+            "You have already decided this stage", sentence + ", perhaps in another tab or window"
+        )
+    return AlreadyDecided("This stage has already been decided", sentence)
 
 
 @blueprint.route("/<reference>/decide", methods=["GET", "POST"])
@@ -93,13 +134,19 @@ def _page(
     if refusal is not None and request.method == "POST":
         status = 403 if isinstance(refusal, NotPermitted) else 409
     page = request_page(access_request, current_user, with_history=False)
+    stale = isinstance(refusal, StaleRequest)
     response = make_response(
         render_template(
             "review/decide.html",
             page=page,
             form=form,
             refusal=refusal,
-            stale=isinstance(refusal, StaleRequest),
+            stale=stale,
+            already_decided=(
+                already_decided(access_request, form.stage.data)
+                if stale and form.stage.data
+                else None
+            ),
         ),
         status,
     )

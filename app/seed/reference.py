@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from app.audit.chain import append_event
 from app.audit.events import EventType
+from app.content import HandleRule
 from app.extensions import db
 from app.models.departments import Department
 from app.models.platforms import PipelineStage, Platform, Stage
@@ -45,13 +48,28 @@ STAGES: tuple[tuple[str, str], ...] = (
     ("cabinet_office", "Cabinet Office"),
 )
 
-#: (name, risk notes, pipeline)
-PLATFORMS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    (
+
+@dataclass(frozen=True)
+class PlatformData:
+    """A platform as every installation starts with it."""
+
+    name: str
+    risk_notes: str
+    pipeline: tuple[str, ...]
+    #: What its handles may hold; None: any handle (up to app.content.HANDLE_MAX).
+    handle_rule: HandleRule | None = None
+
+
+PLATFORMS: tuple[PlatformData, ...] = (
+    PlatformData(
         "TikTok",
         "Banned from government devices in March 2023 over data-security concerns. "
         "Use only on a standalone device that holds no government data, with permission.",
         ("security", "no10", "cabinet_office"),
+        # A TikTok username holds letters, numbers, underscores and full stops. Public
+        # sources disagree on how long it may be; 24 characters is the figure most often
+        # given, so that is the limit here (the @ not counted). An admin can correct it.
+        handle_rule=HandleRule(max_length=24, punctuation="_."),
     ),
 )
 
@@ -75,15 +93,21 @@ def ensure_reference_data() -> dict[str, int]:
             added["stages"] += 1
     db.session.flush()
     existing = set(db.session.scalars(select(Platform.name)))
-    for name, notes, pipeline in PLATFORMS:
-        if name not in existing:
-            platform = Platform(name=name, restricted=True, risk_notes=notes, active=True)
-            platform.pipeline = [PipelineStage(stage_code=code) for code in pipeline]
+    for data in PLATFORMS:
+        if data.name not in existing:
+            platform = Platform(
+                name=data.name,
+                restricted=True,
+                risk_notes=data.risk_notes,
+                active=True,
+                handle_rule=data.handle_rule,
+            )
+            platform.pipeline = [PipelineStage(stage_code=code) for code in data.pipeline]
             db.session.add(platform)
             append_event(
                 db.session,
                 EventType.PLATFORM_CREATED,
-                payload={"name": name, "restricted": True, "pipeline": list(pipeline)},
+                payload={"name": data.name, "restricted": True, "pipeline": list(data.pipeline)},
             )
             added["platforms"] += 1
     db.session.flush()

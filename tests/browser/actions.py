@@ -31,15 +31,24 @@ SET_UP_PAGE = "Set up an authenticator app"
 RECOVERY_CODES_PAGE = "Save your recovery codes"
 
 
-def sign_in(page: Page, who: str, password: str = DEFAULT_DEMO_PASSWORD) -> None:
+def sign_in(
+    page: Page,
+    who: str,
+    password: str = DEFAULT_DEMO_PASSWORD,
+    *,
+    screen: Callable[[Page], None] | None = None,
+) -> None:
     """Sign in as the demo person `who` ("officer", "security", ...) from the sign-in page.
 
     Approvers, auditors and the admin then give a code from their authenticator app; the
     demo seed gives them none, so the first time each signs in (in a test session) they set
     one up, reading the key from the page as a person would type it into their app.
+    `screen(page)`, if given, is called on each screen on the way, before it is filled in.
     """
     email = EMAILS[who]
     page.goto("/sign-in")
+    if screen is not None:
+        screen(page)
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_role("button", name="Sign in").click()
@@ -52,19 +61,24 @@ def sign_in(page: Page, who: str, password: str = DEFAULT_DEMO_PASSWORD) -> None
     expect(signed_in.or_(second_step)).to_be_attached()
     if signed_in.count():
         return
+    if screen is not None:
+        screen(page)
     if second_step.inner_text() == SET_UP_PAGE:
-        set_up_authenticator(page)
+        set_up_authenticator(page, screen=screen)
     else:
         enter_code(page, current_code(email))
     expect(signed_in).to_be_attached()
 
 
-def set_up_authenticator(page: Page) -> str:
+def set_up_authenticator(page: Page, *, screen: Callable[[Page], None] | None = None) -> str:
     """On "Set up an authenticator app", add the key shown to an "app" (pyotp), confirm
-    with its first code and leave the recovery codes page; returns the secret."""
+    with its first code and leave the recovery codes page; returns the secret.
+    `screen(page)`, if given, is called on the recovery codes page."""
     secret = page.locator("#two-factor-key").inner_text().replace(" ", "")
     enter_code(page, pyotp.TOTP(secret).now())
     expect(page.get_by_role("heading", level=1)).to_have_text(RECOVERY_CODES_PAGE)
+    if screen is not None:
+        screen(page)
     page.get_by_role("button", name="Continue").click()
     return secret
 

@@ -29,6 +29,7 @@ def test_seed_reference_adds_departments_stages_and_the_tiktok_pipeline(run):
     assert tiktok.name == "TikTok"
     assert tiktok.restricted
     assert tiktok.stage_codes == ["security", "no10", "cabinet_office"]
+    assert (tiktok.handle_max_length, tiktok.handle_punctuation) == (24, "_.")
     assert verify_database(db.session).ok
 
 

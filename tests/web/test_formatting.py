@@ -1,4 +1,5 @@
-"""Dates in UK style and London time, status tags, and the MoJ macros' markup."""
+"""Dates in UK style and London time, numbers, empty cells, status tags, and the MoJ
+macros' markup."""
 
 from __future__ import annotations
 
@@ -10,8 +11,14 @@ from markupsafe import Markup
 
 from app.formatting import (
     STATUS_TAG_CLASSES,
+    WITH_CONDITIONS_LABEL,
+    WITH_CONDITIONS_TAG_CLASS,
+    empty_cell,
     iso_datetime,
+    or_dash,
+    status_label,
     status_tag_params,
+    thousands,
     uk_date,
     uk_datetime,
     uk_time,
@@ -72,6 +79,38 @@ def test_every_status_has_a_tag(status):
 
 def test_status_tags_are_told_apart_by_colour():
     assert len(set(STATUS_TAG_CLASSES.values())) == len(Status)
+    assert WITH_CONDITIONS_TAG_CLASS not in STATUS_TAG_CLASSES.values()
+
+
+@pytest.mark.parametrize("status", list(Status))
+def test_only_an_approval_says_it_has_conditions(status):
+    with_conditions = status_tag_params(status, with_conditions=True)
+    if status is Status.APPROVED:
+        assert with_conditions == {
+            "text": WITH_CONDITIONS_LABEL,
+            "classes": WITH_CONDITIONS_TAG_CLASS,
+        }
+        assert status_label(status, with_conditions=True) == "Approved with conditions"
+    else:
+        assert with_conditions == status_tag_params(status)
+        assert status_label(status, with_conditions=True) == STATUS_LABELS[status]
+
+
+@pytest.mark.parametrize(
+    ("number", "words"), [(0, "0"), (999, "999"), (1000, "1,000"), (10_000_000, "10,000,000")]
+)
+def test_numbers_have_a_thousands_comma(number, words):
+    assert thousands(number) == words
+
+
+def test_an_empty_cell_is_a_dash_with_hidden_words_escaped():
+    assert empty_cell("No <stage>") == Markup(
+        '<span aria-hidden="true">—</span>'
+        '<span class="govuk-visually-hidden">No &lt;stage&gt;</span>'
+    )
+    assert or_dash(None, "No handle") == or_dash("  ", "No handle") == empty_cell("No handle")
+    assert or_dash("@dsit", "No handle") == "@dsit"
+    assert or_dash(0, "No budget") == 0
 
 
 def render(source: str, **context) -> str:

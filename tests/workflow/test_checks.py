@@ -238,7 +238,7 @@ def test_reason_and_conditions_have_a_limit(outcome, field):
     with pytest.raises(InvalidContent) as refused:
         check_decision_text(outcome, **text)
     assert set(refused.value.errors) == {field}
-    assert str(REASON_MAX) in refused.value.errors[field]
+    assert f"{REASON_MAX:,}" in refused.value.errors[field]
 
 
 @pytest.mark.parametrize("field", ["reason", "conditions"])

@@ -11,13 +11,17 @@ import pytest
 from app.content import (
     BUDGET_MAX_POUNDS,
     CONTENT_FIELDS,
+    HANDLE_MAX,
     TEXT_FIELDS,
+    HandleRule,
     canonical_content,
     check_complete,
     check_draft,
     content_sha256,
 )
+from app.seed.reference import PLATFORMS
 from app.workflow import InvalidContent, RequestKind
+from tests import handles
 from tests.factories import complete_content
 
 REQUIRED_TEXT = [
@@ -73,7 +77,7 @@ def test_kind_must_be_one_we_know(kind):
 def test_each_text_field_has_its_limit(field):
     check_draft({field.name: "x" * field.max_length})
     errors = errors_of(check_draft, {field.name: "x" * (field.max_length + 1)})
-    assert errors == {field.name: f"{field.label} must be {field.max_length} characters or fewer"}
+    assert errors == {field.name: f"{field.label} must be {field.max_length:,} characters or fewer"}
 
 
 @pytest.mark.parametrize("field", TEXT_FIELDS, ids=lambda f: f.name)
@@ -145,6 +149,70 @@ def test_every_problem_is_reported_at_once():
         },
     )
     assert set(errors) == {"kind", "purpose", "end_date", "ad_budget_pounds"}
+
+
+# Handles -----------------------------------------------------------------------------------
+
+TIKTOK = next(data.handle_rule for data in PLATFORMS if data.name == "TikTok")
+
+
+@pytest.mark.parametrize("handle", [*handles.ACCEPTED, pytest.param("", id="not-yet-given")])
+def test_handles_the_platform_gives_out_are_accepted(handle):
+    check_draft({"account_handle": handle}, handle_rule=TIKTOK)
+
+
+@pytest.mark.parametrize("handle", handles.REFUSED)
+def test_handles_of_another_shape_are_refused_saying_what_a_handle_may_hold(handle):
+    errors = errors_of(lambda c: check_draft(c, handle_rule=TIKTOK), {"account_handle": handle})
+    assert errors == {"account_handle": handles.TIKTOK_REFUSAL}
+
+
+@pytest.mark.parametrize("handle", handles.REFUSED)
+def test_submission_applies_the_handle_rule_too(handle):
+    content = complete_content(account_handle=handle)
+    errors = errors_of(lambda c: check_complete(c, handle_rule=TIKTOK), content)
+    assert errors == {"account_handle": handles.TIKTOK_REFUSAL}
+
+
+@pytest.mark.parametrize("handle", ["<script>alert(1)</script>", "gov uk", "@", "é" * HANDLE_MAX])
+def test_a_platform_without_a_rule_takes_any_handle_within_the_limit(handle):
+    check_draft({"account_handle": handle}, handle_rule=None)
+    check_complete(complete_content(account_handle=handle), handle_rule=None)
+
+
+def test_a_handle_over_the_limit_of_all_text_is_refused_in_the_same_words_with_a_rule():
+    errors = errors_of(
+        lambda c: check_draft(c, handle_rule=TIKTOK), {"account_handle": "x" * (HANDLE_MAX + 1)}
+    )
+    assert errors == {"account_handle": "Account name or handle must be 100 characters or fewer"}
+
+
+@pytest.mark.parametrize(
+    ("rule", "words"),
+    [
+        (
+            HandleRule(15, "_"),
+            "15 characters or fewer and only include letters a to z, numbers and underscores (_),",
+        ),
+        (HandleRule(30), "30 characters or fewer and only include letters a to z and numbers,"),
+        (
+            HandleRule(5000, "-.-"),
+            "5,000 characters or fewer and only include letters a to z, "
+            "numbers, hyphens (-) and full stops (.),",
+        ),
+        (
+            HandleRule(20, "~"),
+            "20 characters or fewer and only include letters a to z, numbers and ~,",
+        ),
+    ],
+    ids=["underscores", "letters-and-numbers", "thousands", "unnamed-punctuation"],
+)
+def test_the_refusal_says_what_the_platforms_rule_allows(rule, words):
+    assert rule.refusal("Account name or handle") == (
+        f"Account name or handle must be {words} with an optional @ at the start"
+    )
+    assert rule.allows("@" + "a" * rule.max_length)
+    assert not rule.allows("a" * (rule.max_length + 1))
 
 
 # Submission --------------------------------------------------------------------------------

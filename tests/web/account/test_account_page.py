@@ -59,7 +59,7 @@ def test_someone_without_a_department_or_with_two_roles(client_for, world):
     db.session.commit()
     details = summary(client_for(both).get("/account/").get_data(as_text=True))
     assert details["Roles"] == "Admin, Auditor"
-    assert details["Department"] == "None"
+    assert details["Department"] == "No department"
 
 
 def test_a_signed_out_person_is_sent_to_sign_in(client, world):

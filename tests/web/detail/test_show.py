@@ -134,11 +134,11 @@ def test_the_summary_shows_the_latest_answers_in_words(client_for, world):
     db.session.commit()
     page = text_of(client_for(world.officer).get(url(request)).get_data(as_text=True))
     assert "What the request is for Paid advertising without an account of our own" in page
-    assert "Account name or handle Not given" in page
+    assert "Account name or handle Not provided" in page
     assert "Advertising budget £25,000" in page
     assert "Start date 4 January 2027" in page
     assert "End date 2 July 2027" in page
-    assert "Not installed on a government device Yes, confirmed" in page
+    assert "Not installed on a government device Confirmed" in page
     assert "Target audience Everyone under 25" in page  # the latest value, not the first
     assert "Department Department for Science, Innovation and Technology" in page
     assert "Platform TikTok" in page
@@ -153,11 +153,11 @@ def test_answers_keep_their_line_breaks_and_are_escaped(client_for, world):
     assert "<script>alert(1)" not in page
 
 
-def test_no_budget_reads_none(client_for, world):
+def test_no_budget_reads_as_on_check_answers(client_for, world):
     request = world.submitted()
     db.session.commit()
     page = text_of(client_for(world.officer).get(url(request)).get_data(as_text=True))
-    assert "Advertising budget None" in page
+    assert "Advertising budget No paid advertising planned" in page
 
 
 # Approval stages ------------------------------------------------------------------------

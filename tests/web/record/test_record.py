@@ -167,8 +167,8 @@ def test_each_revision_shows_its_frozen_content_not_the_live_draft(client_for, w
     assert "Third purpose" not in page  # the live draft is not a revision
     assert one_answers["What the request is for"] == "Open a new account"
     assert one_answers["Start date"] == "4 January 2027"
-    assert one_answers["Not installed on a government device"] == "Yes, confirmed"
-    assert one_answers["Advertising budget"] == "None"
+    assert one_answers["Not installed on a government device"] == "Confirmed"
+    assert one_answers["Advertising budget"] == "No paid advertising planned"
     assert one_about == {
         "Submitted by": f"Olive Officer ({world.officer.email})",
         "Submitted": uk_datetime(first.submitted_at),
@@ -211,13 +211,13 @@ def test_every_decision_in_order_with_who_made_it_and_the_conditions(client_for,
         "Approver": f"Nina Number-Ten ({world.no10.email})",
         "Decided": uk_datetime(decisions[1].decided_at),
         "Reason": "Say who <moderates>",
-        "Conditions": "None",
+        "Conditions": "No conditions",
         "Made on revision": "1",
         "Audit event": rows[1]["Audit event"],
     }
     assert rows[2]["Approver"] == f"Sid Security ({world.security_2.email})"
     assert rows[2]["Conditions"] == "No ads Ever"
-    assert rows[2]["Reason"] == "None given"
+    assert rows[2]["Reason"] == "No reason given"
     assert rows[2]["Made on revision"] == "2"
     assert "No ads<br>Ever" in element(page, "decision-3")
     assert "Say who &lt;moderates&gt;" in page  # escaped, never markup

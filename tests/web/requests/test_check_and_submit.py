@@ -151,20 +151,53 @@ def test_submitting_without_the_version_is_a_bad_request(officer, draft):
     assert reload(draft).status == Status.DRAFT
 
 
-@pytest.mark.parametrize(
-    "status", [Status.IN_REVIEW, Status.APPROVED, Status.REJECTED, Status.WITHDRAWN]
-)
-def test_a_request_that_cannot_be_submitted_gets_a_conflict(client_for, world, status):
+#: What the banner on the request's page says, for a visit to a page it moved past.
+WHERE_IT_STANDS = {
+    Status.IN_REVIEW: "has been submitted and is waiting for a decision at the Security stage",
+    Status.APPROVED: "has been approved, so it can no longer be changed",
+    Status.REJECTED: "has been rejected, so it can no longer be changed",
+    Status.WITHDRAWN: "has been withdrawn, so it can no longer be changed",
+}
+
+
+@pytest.mark.parametrize("status", list(WHERE_IT_STANDS))
+def test_visiting_check_answers_after_the_request_moved_on_shows_where_it_stands(
+    client_for, world, status
+):
+    # Regression (issue 13): a bookmark or the back button answered 409, "Nothing you sent
+    # has been saved", though nothing was sent.
     access_request = request_in(world, status)
     officer = client_for(world.officer)
-    assert officer.get(check_url(access_request)).status_code == 409
+
+    response = officer.get(check_url(access_request))
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == f"/requests/{access_request.reference}"
+    page = officer.get(response.headers["Location"])
+    assert page.status_code == 200
+    banner = text(page.get_data(as_text=True))
+    assert f"{access_request.reference} {WHERE_IT_STANDS[status]}" in banner
+    assert "Nothing you sent" not in banner
+
+
+@pytest.mark.parametrize("status", list(WHERE_IT_STANDS))
+def test_submitting_a_request_that_moved_on_still_gets_a_conflict(client_for, world, status):
+    access_request = request_in(world, status)
+    officer = client_for(world.officer)
     token = main_form(officer.get("/requests/new").get_data(as_text=True)).hidden["csrf_token"]
     response = officer.post(
         f"/requests/{access_request.reference}/submit",
         data={"csrf_token": token, "version": access_request.version},
     )
     assert response.status_code == 409
+    assert "Nothing you sent has been saved" in text(response.get_data(as_text=True))
     assert reload(access_request).status == status
+
+
+def test_another_departments_officer_still_cannot_open_check_answers(client_for, world):
+    access_request = request_in(world, Status.IN_REVIEW)
+    response = client_for(world.outsider).get(check_url(access_request))
+    assert response.status_code in (403, 404)
 
 
 def test_the_confirmation_of_a_draft_goes_to_the_request_page(officer, draft):

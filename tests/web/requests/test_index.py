@@ -63,7 +63,7 @@ def test_lists_the_departments_requests_with_their_state(officer, world):
     assert title(page) == page_title("Your department's requests")
     assert rows(page) == [
         f"{in_review.reference} TikTok @dsit_science In review Security 25 November 2026 at 6:10pm",
-        f"{draft.reference} TikTok @dsit_health Draft None 20 November 2026 at 9am",
+        f"{draft.reference} TikTok @dsit_health Draft — No current stage 20 November 2026 at 9am",
     ]
     assert f'href="/requests/{in_review.reference}"' in page
     assert "@home_office_only" not in page

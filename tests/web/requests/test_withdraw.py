@@ -63,7 +63,7 @@ def test_the_reason_is_optional(officer, draft):
 @pytest.mark.parametrize(
     ("reason", "message"),
     [
-        ("x" * 6000, "Reason must be 5000 characters or fewer"),
+        ("x" * 6000, "Reason must be 5,000 characters or fewer"),
         ("Because\x00", "Reason must not contain control characters"),
     ],
 )
@@ -77,9 +77,23 @@ def test_a_reason_that_cannot_be_kept_is_refused(officer, draft, reason, message
 @pytest.mark.parametrize("status", [Status.APPROVED, Status.REJECTED, Status.WITHDRAWN])
 def test_a_finished_request_cannot_be_withdrawn(client_for, world, status):
     access_request = request_in(world, status)
-    response = client_for(world.officer).get(withdraw_url(access_request))
+    officer = client_for(world.officer)
+
+    # A plain visit (a bookmark, the back button) goes to the request, which says why.
+    visit = officer.get(withdraw_url(access_request))
+    assert visit.status_code == 302
+    assert visit.headers["Location"] == f"/requests/{access_request.reference}"
+    banner = text(officer.get(visit.headers["Location"]).get_data(as_text=True))
+    assert f"{access_request.reference} has been {status.value}" in banner
+
+    # A confirmation sent anyway is a conflict, and changes nothing.
+    token = main_form(officer.get("/requests/new").get_data(as_text=True)).hidden["csrf_token"]
+    response = officer.post(
+        withdraw_url(access_request), data={"csrf_token": token, "version": access_request.version}
+    )
     assert response.status_code == 409
     assert "cannot be withdrawn" in text(response.get_data(as_text=True))
+    assert reload(access_request).status == status
 
 
 def test_a_stale_confirmation_is_refused(officer, world, draft):

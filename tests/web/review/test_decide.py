@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.formatting import uk_datetime
 from app.models import AccessRequest, AuditEvent, Decision
 from app.operations.resubmit_request import resubmit_request
 from app.operations.withdraw_request import withdraw_request
@@ -275,7 +276,7 @@ def test_text_for_other_outcomes_is_not_kept(client_for, world):
         (
             {"outcome": "reject", "rejection_reason": "x" * (REASON_MAX + 1)},
             "rejection_reason",
-            f"Reason must be {REASON_MAX} characters or fewer",
+            f"Reason must be {REASON_MAX:,} characters or fewer",
         ),
         (
             {"outcome": "approve_with_conditions", "conditions": "bad\x00byte"},
@@ -379,6 +380,11 @@ def test_a_request_no_longer_waiting_says_so_and_refuses_with_409(client_for, wo
 # Someone else first --------------------------------------------------------------------------
 
 
+def state_of_decisions(request: AccessRequest) -> list[Decision]:
+    db.session.expire_all()
+    return list(db.session.scalars(select(Decision).where(Decision.request_id == request.id)))
+
+
 def test_when_someone_else_decided_first_nothing_changes(client_for, world):
     request = world.submitted()
     db.session.commit()
@@ -391,11 +397,37 @@ def test_when_someone_else_decided_first_nothing_changes(client_for, world):
     assert response.status_code == 409
     page = response.get_data(as_text=True)
     banner = text_of(element(page, "request-changed"))
-    assert "Someone else has already decided this stage" in banner
+    decided = max(state_of_decisions(request), key=lambda d: d.id)
+    assert "This stage has already been decided" in banner
+    assert (
+        f"{world.security_2.display_name} approved the Security stage on "
+        f"{uk_datetime(decided.decided_at)}" in banner
+    )
     assert "Your decision has not been saved" in banner
     assert 'id="decision-form"' not in page
     # The page shows the request as it is now: the other approver's decision.
     assert ("Security", "Approved") in [(n, s) for n, s, _ in stage_rows(page)]
+    assert state_of(request) == before
+
+
+def test_when_the_same_person_decided_in_another_tab_the_banner_says_so(client_for, world):
+    # Regression (issue 13): "Someone else got there first", though it was the same person.
+    request = world.submitted()
+    db.session.commit()
+    mine = client_for(world.security)
+    first_tab = mine.get(url(request)).get_data(as_text=True)
+    second_tab = mine.get(url(request)).get_data(as_text=True)
+    send(mine, request, {"outcome": "approve"}, page=second_tab)
+    before = state_of(request)
+
+    response = send(mine, request, {"outcome": "reject", "rejection_reason": "No"}, page=first_tab)
+
+    assert response.status_code == 409
+    banner = text_of(element(response.get_data(as_text=True), "request-changed"))
+    decided = max(state_of_decisions(request), key=lambda d: d.id)
+    assert "You have already decided this stage" in banner
+    assert f"You approved the Security stage on {uk_datetime(decided.decided_at)}" in banner
+    assert "Someone else" not in banner
     assert state_of(request) == before
 
 
