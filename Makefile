@@ -64,9 +64,11 @@ migrate: install
 seed: migrate
 	$(FLASK) seed-demo
 
-# demo-serve seeds the demo data, then serves it, printing the sign-ins last of all.
+# The Procfile's two processes, under honcho (one Ctrl-C stops both): demo-serve seeds the
+# demo data and serves it, printing the sign-ins last of all; the worker delivers the
+# notifications (to the log, and the admin Outbox page, unless SMTP_URL is set).
 run: migrate assets
-	@$(FLASK) demo-serve --host 127.0.0.1 --port $(PORT)
+	@$(BIN)/honcho start --no-prefix --port $(PORT)
 
 # tests/browser/ runs in the same pytest run: Playwright (requirements-dev.txt) driving
 # Debian's Chromium at /usr/bin/chromium (or $PERMIT_CHROMIUM), checked with axe-core

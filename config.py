@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
@@ -106,6 +107,19 @@ class Config:
         self.PWNED_PASSWORDS_URL: str | None = env.get("PWNED_PASSWORDS_URL")
         #: The service's address as people reach it: set-password links printed by the CLI.
         self.PERMIT_BASE_URL: str = env.get("PERMIT_BASE_URL", "http://127.0.0.1:5000")
+        #: Notifications: SMTP when SMTP_URL is set (smtp://host:port, smtps://user:pw@host),
+        #: otherwise written to the log and the admin Outbox page (docs/notifications.md).
+        self.SMTP_URL: str | None = env.get("SMTP_URL")
+        self.SMTP_STARTTLS = env.get("SMTP_STARTTLS", "0").lower() in {"1", "true", "yes"}
+        self.MAIL_FROM: str = env.get("MAIL_FROM", "Permit <permit@localhost>")
+        #: The right-hand side of each message's Message-ID: the service's own domain.
+        self.MAIL_MESSAGE_ID_DOMAIN: str = env.get(
+            "MAIL_MESSAGE_ID_DOMAIN", urlsplit(self.PERMIT_BASE_URL).hostname or "localhost"
+        )
+        self.NOTIFY_MAX_ATTEMPTS = int(env.get("NOTIFY_MAX_ATTEMPTS", "8"))
+        self.NOTIFY_LEASE_SECONDS = int(env.get("NOTIFY_LEASE_SECONDS", "60"))
+        self.NOTIFY_BACKOFF_SECONDS = int(env.get("NOTIFY_BACKOFF_SECONDS", "30"))
+        self.NOTIFY_POLL_SECONDS = float(env.get("NOTIFY_POLL_SECONDS", "2"))
         #: One JSON object per log line (production) or readable text (development).
         self.LOG_FORMAT = env.get("PERMIT_LOG_FORMAT", "json" if secure else "text")
         self.LOG_LEVEL = env.get("PERMIT_LOG_LEVEL", "INFO")

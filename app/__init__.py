@@ -116,6 +116,7 @@ def register_commands(app: Flask) -> None:
     from app.cli import (
         audit_cli,
         demo_serve_command,
+        notify_cli,
         seed_demo_command,
         seed_reference_command,
         seed_scale_command,
@@ -128,3 +129,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_scale_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(notify_cli)

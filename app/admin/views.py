@@ -1,4 +1,4 @@
-"""The admin's read-only overview."""
+"""The admin's overview: who and what the service holds, and a way to the outbox."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from flask import render_template
 from sqlalchemy import select
 
 from app.admin import blueprint
+from app.admin.queries import failed_count
 from app.auth.guards import role_required
 from app.extensions import db
 from app.models import Department, Platform, Stage, User
@@ -24,4 +25,5 @@ def index() -> str:
         stage_names={
             code: name for code, name in db.session.execute(select(Stage.code, Stage.name))
         },
+        failed_messages=failed_count(),
     )

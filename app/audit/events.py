@@ -58,5 +58,7 @@ class EventType(enum.StrEnum):
     STAGE_CREATED = "stage_created"
     PIPELINE_CHANGED = "pipeline_changed"
     DEMO_DATA_SEEDED = "demo_data_seeded"
+    #: An admin made a failed notification due again (the admin Outbox page's Retry).
+    NOTIFICATION_RETRIED = "notification_retried"
     # Auditors.
     AUDIT_EXPORTED = "audit_exported"

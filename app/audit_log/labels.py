@@ -48,6 +48,7 @@ EVENT_LABELS: dict[EventType, str] = {
     EventType.STAGE_CREATED: "Stage created",
     EventType.PIPELINE_CHANGED: "Pipeline changed",
     EventType.DEMO_DATA_SEEDED: "Demo data added",
+    EventType.NOTIFICATION_RETRIED: "Notification retried",
     EventType.AUDIT_EXPORTED: "Audit trail exported",
 }
 

@@ -2,12 +2,14 @@
 
 from app.cli.audit import audit_cli
 from app.cli.demo import demo_serve_command
+from app.cli.notify import notify_cli
 from app.cli.seed import seed_demo_command, seed_reference_command, seed_scale_command
 from app.cli.users import users_cli
 
 __all__ = [
     "audit_cli",
     "demo_serve_command",
+    "notify_cli",
     "seed_demo_command",
     "seed_reference_command",
     "seed_scale_command",

@@ -3,6 +3,7 @@
 from app.models.api import ApiToken, IdempotencyKey
 from app.models.audit import GENESIS_HASH, AuditEvent
 from app.models.departments import Department
+from app.models.notifications import DeliveryStatus, OutboxMessage
 from app.models.platforms import PipelineStage, Platform, Stage
 from app.models.requests import AccessRequest, Decision, ReferenceCounter, RequestRevision
 from app.models.sessions import RecoveryCode, UserSession
@@ -14,8 +15,10 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Decision",
+    "DeliveryStatus",
     "Department",
     "IdempotencyKey",
+    "OutboxMessage",
     "PipelineStage",
     "Platform",
     "RecoveryCode",

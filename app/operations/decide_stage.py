@@ -9,6 +9,7 @@ from app.extensions import db
 from app.models.requests import AccessRequest, Decision
 from app.models.types import utcnow
 from app.models.users import User
+from app.notifications.rules import queue_for
 from app.operations.common import bump_version, filers_of, lock_request
 from app.workflow import (
     Outcome,
@@ -89,7 +90,7 @@ def decide_stage(
     }
     if conditions:
         payload["conditions"] = conditions
-    append_event(
+    event = append_event(
         db.session,
         EVENT_TYPES[outcome],
         actor=ActorSnapshot.of(actor),
@@ -101,4 +102,5 @@ def decide_stage(
         comment=reason or None,
         payload=payload,
     )
+    queue_for(event, request)
     return decision

@@ -9,6 +9,7 @@ from app.extensions import db
 from app.models.requests import AccessRequest, RequestRevision
 from app.models.types import utcnow
 from app.models.users import User
+from app.notifications.rules import queue_for
 from app.operations.common import bump_version, lock_request
 from app.workflow import (
     Action,
@@ -56,7 +57,7 @@ def file_revision(
     request.submitted_at = now
     bump_version(request)
     db.session.flush()
-    append_event(
+    event = append_event(
         db.session,
         event_type,
         actor=ActorSnapshot.of(actor),
@@ -72,6 +73,7 @@ def file_revision(
             "version": request.version,
         },
     )
+    queue_for(event, request)
     return revision
 
 

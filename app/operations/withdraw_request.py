@@ -7,6 +7,7 @@ from app.audit.events import EventType
 from app.extensions import db
 from app.models.requests import AccessRequest
 from app.models.users import User
+from app.notifications.rules import queue_for
 from app.operations.common import bump_version, lock_request
 from app.workflow import (
     Action,
@@ -33,7 +34,7 @@ def withdraw_request(
     request.current_stage = None
     bump_version(request)
     db.session.flush()
-    append_event(
+    event = append_event(
         db.session,
         EventType.REQUEST_WITHDRAWN,
         actor=ActorSnapshot.of(actor),
@@ -45,3 +46,4 @@ def withdraw_request(
         comment=reason.strip() or None,
         payload={"version": request.version},
     )
+    queue_for(event, request)

@@ -8,9 +8,7 @@ drawing the table never goes back to the database.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, lazyload, undefer
@@ -66,25 +64,3 @@ def department_requests(department_id: int | None, number: int) -> Page | None:
     )
     items = list(db.session.scalars(query))
     return Page(items=items, number=number, pages=pages, total=total)
-
-
-def pagination(page: Page, href: Callable[[int], str]) -> dict[str, Any] | None:
-    """govukPagination() options for `page`, or None when there is only one page.
-
-    Shows the first, last, current and neighbouring pages, with ellipses between.
-    """
-    if page.pages <= 1:
-        return None
-    shown = {1, page.pages, page.number - 1, page.number, page.number + 1}
-    items: list[dict[str, Any]] = []
-    for number in range(1, page.pages + 1):
-        if number in shown:
-            items.append({"number": number, "href": href(number), "current": number == page.number})
-        elif items and not items[-1].get("ellipsis"):
-            items.append({"ellipsis": True})
-    params: dict[str, Any] = {"items": items}
-    if page.number > 1:
-        params["previous"] = {"href": href(page.number - 1)}
-    if page.number < page.pages:
-        params["next"] = {"href": href(page.number + 1)}
-    return params

@@ -25,10 +25,11 @@ from app.operations.resubmit_request import resubmit_request
 from app.operations.submit_request import submit_request
 from app.operations.update_request import update_request
 from app.operations.withdraw_request import withdraw_request
+from app.pagination import pagination
 from app.requests import blueprint
 from app.requests.answers import missing_answers, summary_sections
 from app.requests.forms import NewRequestForm, SubmitForm, WithdrawForm
-from app.requests.listing import department_requests, pagination
+from app.requests.listing import department_requests
 from app.requests.loading import load_request
 from app.requests.moved_on import where_it_stands
 from app.requests.sections import (

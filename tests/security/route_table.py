@@ -40,6 +40,7 @@ from app.operations.withdraw_request import withdraw_request
 from app.passwords import hash_password
 from app.roles import Role
 from app.workflow import Outcome, Status
+from tests import outbox
 from tests.factories import PASSWORD, World, complete_content, make_user
 from tests.web.client import PermitClient, csrf_token, current_code, post_form
 
@@ -218,6 +219,13 @@ def an_officers_api_token(world: World) -> Subject:
     )
     db.session.commit()
     return Subject({"token_id": str(token.id)})
+
+
+def a_failed_message(world: World) -> Subject:
+    """A notification whose delivery failed for good (so Retry applies), about a request
+    of the department's officer."""
+    message = outbox.failed(world)
+    return Subject({"message_id": str(message.id)})
 
 
 def a_password_link(world: World) -> Subject:
@@ -695,6 +703,17 @@ ROUTES: tuple[Route, ...] = (
         success=302,
         subject=a_person(second_factor=True),
         form_page="/admin/users/<int:user_id>/reset-two-factor",
+    ),
+    # The notifications outbox: read, and Retry a message that failed.
+    route("GET", "/admin/outbox", {Who.ADMIN}),
+    route("GET", "/admin/outbox/<int:message_id>", {Who.ADMIN}, subject=a_failed_message),
+    route(
+        "POST",
+        "/admin/outbox/<int:message_id>/retry",
+        {Who.ADMIN},
+        success=302,
+        subject=a_failed_message,
+        form_page="/admin/outbox/<int:message_id>",
     ),
 )
 

@@ -23,6 +23,7 @@ from app.api_tokens import Scope, new_token, ordered
 from app.extensions import db
 from app.models import AccessRequest, AuditEvent, User, UserRole, UserStage
 from app.models.api import ApiToken
+from app.models.notifications import OutboxMessage
 from app.models.types import utcnow
 from tests.factories import World
 from tests.security.route_table import Route, Subject, Use, Who
@@ -199,6 +200,8 @@ class Stored:
     users: tuple[tuple[Any, ...], ...]
     roles: tuple[tuple[Any, ...], ...]
     stages: tuple[tuple[Any, ...], ...]
+    #: Each notification's delivery state (an admin's Retry changes it).
+    outbox: tuple[tuple[Any, ...], ...]
 
 
 def stored() -> Stored:
@@ -228,6 +231,7 @@ def stored() -> Stored:
         users=rows(User.id, User.active, User.department_id, User.password_hash, User.totp_secret),
         roles=rows(UserRole.user_id, UserRole.role),
         stages=rows(UserStage.user_id, UserStage.stage_code),
+        outbox=rows(OutboxMessage.id, OutboxMessage.status, OutboxMessage.attempts),
     )
 
 
@@ -238,7 +242,7 @@ def changes(before: Stored, after: Stored) -> list[str]:
         for name, count in before.counts
         if dict(after.counts)[name] != count
     ]
-    for name in ("audit_head", "requests", "users", "roles", "stages"):
+    for name in ("audit_head", "requests", "users", "roles", "stages", "outbox"):
         if getattr(before, name) != getattr(after, name):
             found.append(f"{name} changed")
     return found

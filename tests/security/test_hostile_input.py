@@ -373,6 +373,7 @@ QUERY_PAGES: dict[str, tuple[Who, tuple[str, ...]]] = {
     ),
     "/review/": (Who.SECURITY, ("department", "platform", "sort", "order", "page")),
     "/requests/": (Who.OFFICER, ("page",)),
+    "/admin/outbox": (Who.ADMIN, ("status", "page")),
     "/sign-in": (Who.ANONYMOUS, ("next",)),
 }
 QUERY_VALUES: dict[str, str] = {

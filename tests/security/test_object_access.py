@@ -4,9 +4,10 @@ not touch, is refused and nothing changes, on the screens and in the API alike.
 Another department's request is "not found" (404), exactly as a reference that does not
 exist, so its existence does not leak; approvers are told a draft does not exist; an
 approver is refused a stage they do not hold; another person's API token does not exist
-for you; an admin cannot reset their own second factor; only exports made through the API
-have a manifest there; a set-password link that is not genuine sets nothing. Every route
-of the route table that names an object is covered here
+for you; an admin cannot reset their own second factor, and a Retry acts only on the
+outbox message named (one that does not exist is not found); only exports made through
+the API have a manifest there; a set-password link that is not genuine sets nothing.
+Every route of the route table that names an object is covered here
 (`test_every_route_naming_an_object_is_covered`).
 """
 
@@ -23,10 +24,12 @@ from app.audit.filters import AuditFilters
 from app.audit.manifest import filter_description
 from app.extensions import db
 from app.models import AuditEvent, User
+from app.models.notifications import DeliveryStatus
 from app.operations.create_api_token import create_api_token
 from app.operations.record_export import record_export
 from app.roles import Role
 from app.workflow import Outcome, Status
+from tests import outbox
 from tests.factories import make_user
 from tests.security.route_table import (
     APPROVERS,
@@ -53,6 +56,7 @@ ADMIN_USER_ROUTES = [row for row in ROUTES if "user_id" in row.variables]
 TOKEN_ROUTES = [row for row in ROUTES if "token_id" in row.variables]
 MANIFEST_ROUTES = [row for row in ROUTES if "seq" in row.variables]
 LINK_ROUTES = [row for row in ROUTES if "token" in row.variables]
+OUTBOX_ROUTES = [row for row in ROUTES if "message_id" in row.variables]
 
 NO_SUCH_REFERENCE = "PRQ-2099-99999"
 
@@ -86,6 +90,7 @@ def test_every_route_naming_an_object_is_covered() -> None:
         TOKEN_ROUTES,
         MANIFEST_ROUTES,
         LINK_ROUTES,
+        OUTBOX_ROUTES,
     )
     covered = {row.key for group in groups for row in group}
     naming = {row.key for row in ROUTES if row.variables and row.rule not in NOT_OBJECTS}
@@ -212,6 +217,30 @@ def test_an_admin_reset_acts_on_the_user_named_and_no_other(people, world):
     db.session.expire_all()
     assert not target.user.has_second_factor
     assert bystander.user.has_second_factor
+
+
+@pytest.mark.parametrize("row", OUTBOX_ROUTES, ids=lambda row: row.key)
+def test_an_outbox_message_that_does_not_exist_is_not_found(people, world, row, subtests):
+    people.ready(Who.ADMIN)
+    for message_id in ("999999", str(2**31), str(2**63)):
+        with subtests.test(message_id=message_id):
+            before = stored()
+            response = attempt(people, Who.ADMIN, row, Subject({"message_id": message_id}))
+            assert response.status_code == 404
+            assert not changes(before, stored())
+
+
+def test_a_retry_acts_on_the_message_named_and_no_other(people, world):
+    """The id in the address is the only one used: a message_id in the form is ignored."""
+    row = ROUTES_BY_KEY["POST /admin/outbox/<int:message_id>/retry"]
+    target = outbox.failed(world)
+    bystander = outbox.failed(world)
+    data = {"message_id": str(bystander.id)}
+    response = attempt(people, Who.ADMIN, row, Subject({"message_id": str(target.id)}), data)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert target.status == DeliveryStatus.PENDING
+    assert bystander.status == DeliveryStatus.FAILED
 
 
 @pytest.mark.parametrize("row", TOKEN_ROUTES, ids=lambda row: row.key)

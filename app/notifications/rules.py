@@ -1,0 +1,105 @@
+"""Who hears what: the one place that says which change tells whom.
+
+- A request reaches a stage (submitted, resubmitted, or approved at the stage before):
+  every active approver who holds that stage.
+- A decision: the officer who submitted the revision decided (approved at a stage,
+  approved with conditions, changes requested, rejected, finally approved).
+- A withdrawal: the approvers of the stage it was waiting at.
+- Nobody is told of their own action; auditors and admins hear nothing.
+
+`queue_for(event, request)` is called by each operation right after its audit event,
+so the messages are written in the same transaction as the change and its event.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.audit.events import EventType
+from app.extensions import db
+from app.models.audit import AuditEvent
+from app.models.notifications import OutboxMessage
+from app.models.requests import AccessRequest
+from app.models.users import User, UserStage
+from app.notifications.messages import Message, compose
+
+
+class Kind(enum.StrEnum):
+    STAGE_WAITING = "stage_waiting"
+    STAGE_APPROVED = "stage_approved"
+    APPROVED = "approved"
+    APPROVED_WITH_CONDITIONS = "approved_with_conditions"
+    CHANGES_REQUESTED = "changes_requested"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+
+
+def stage_approvers(stage_code: str) -> list[User]:
+    """Everyone who may sign `stage_code` now."""
+    query = select(User).join(UserStage).where(UserStage.stage_code == stage_code)
+    return [user for user in db.session.scalars(query).unique() if user.can_sign(stage_code)]
+
+
+def _requester(request: AccessRequest) -> list[User]:
+    revision = request.latest_revision
+    return [revision.submitted_by] if revision is not None else []
+
+
+def recipients(event: AuditEvent, request: AccessRequest) -> list[tuple[Kind, User]]:
+    """Who hears of `event`, and as which kind of message."""
+    kind = EventType(event.event_type)
+    payload = event.payload or {}
+    found: list[tuple[Kind, User]] = []
+    if kind in (EventType.REQUEST_SUBMITTED, EventType.REQUEST_RESUBMITTED):
+        found += [(Kind.STAGE_WAITING, user) for user in stage_approvers(event.stage or "")]
+    elif kind in (EventType.STAGE_APPROVED, EventType.STAGE_APPROVED_WITH_CONDITIONS):
+        following = payload.get("next_stage")
+        conditions = kind is EventType.STAGE_APPROVED_WITH_CONDITIONS
+        if following:
+            found += [(Kind.STAGE_WAITING, user) for user in stage_approvers(following)]
+            told = Kind.APPROVED_WITH_CONDITIONS if conditions else Kind.STAGE_APPROVED
+        else:
+            told = Kind.APPROVED_WITH_CONDITIONS if conditions else Kind.APPROVED
+        found += [(told, user) for user in _requester(request)]
+    elif kind is EventType.CHANGES_REQUESTED:
+        found += [(Kind.CHANGES_REQUESTED, user) for user in _requester(request)]
+    elif kind is EventType.REQUEST_REJECTED:
+        found += [(Kind.REJECTED, user) for user in _requester(request)]
+    elif kind is EventType.REQUEST_WITHDRAWN and event.stage:
+        found += [(Kind.WITHDRAWN, user) for user in stage_approvers(event.stage)]
+    actor = event.actor_id
+    return [(k, user) for k, user in found if user.id != actor and user.active]
+
+
+def queue_for(event: AuditEvent, request: AccessRequest) -> list[OutboxMessage]:
+    """Write the messages `event` causes into the outbox, in the caller's transaction."""
+    base_url = current_app.config["PERMIT_BASE_URL"]
+    queued = []
+    for kind, user in _unique(recipients(event, request)):
+        message: Message = compose(kind, request, event, user, base_url)
+        row = OutboxMessage(
+            kind=str(kind),
+            audit_seq=event.seq,
+            request_id=request.id,
+            recipient_id=user.id,
+            recipient_email=user.email,
+            subject=message.subject,
+            body=message.body,
+        )
+        db.session.add(row)
+        queued.append(row)
+    db.session.flush()
+    return queued
+
+
+def _unique(found: Iterable[tuple[Kind, User]]) -> list[tuple[Kind, User]]:
+    seen, unique = set(), []
+    for kind, user in found:
+        if (kind, user.id) not in seen:
+            seen.add((kind, user.id))
+            unique.append((kind, user))
+    return unique
