@@ -7,7 +7,38 @@ both page with it, so neither imports the other's module.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list: its items, which page it is, and how many there are."""
+
+    items: list[T]
+    #: 1 for the first page.
+    number: int
+    #: How many pages there are (1 when the list is empty).
+    pages: int
+    #: Items in the whole list.
+    total: int
+    #: Items a full page holds.
+    size: int
+
+    @property
+    def first_item(self) -> int:
+        return (self.number - 1) * self.size + 1 if self.total else 0
+
+    @property
+    def last_item(self) -> int:
+        return (self.number - 1) * self.size + len(self.items)
+
+
+def page_count(total: int, size: int) -> int:
+    """How many pages `total` items fill: at least 1, so an empty list has its page."""
+    return max(1, -(-total // size))
 
 
 class Paged(Protocol):

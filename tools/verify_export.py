@@ -271,26 +271,7 @@ def _quick_canonical(line: bytes) -> bool:
         line.decode("utf-8")
     except ValueError:
         return False
-    return _canonical_object(match.group(1))
-
-
-#: Payloads already found canonical: most rows repeat one a row before them had.
-_CANONICAL_OBJECTS: set[bytes] = set()
-
-
-def _canonical_object(text: bytes) -> bool:
-    if text in _CANONICAL_OBJECTS:
-        return True
-    try:
-        value = json.loads(text)
-        good = type(value) is dict and canonical(value) == text
-    except ValueError:
-        return False
-    if good:
-        if len(_CANONICAL_OBJECTS) > 100_000:
-            _CANONICAL_OBJECTS.clear()
-        _CANONICAL_OBJECTS.add(text)
-    return good
+    return _json_cell(match.group(1).decode("utf-8"), dict)
 
 
 def _seq_of_bytes(line: bytes) -> int | None:

@@ -8,36 +8,16 @@ without their recipients (the table shows the address the message was written to
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 
 from app.extensions import db
 from app.models.notifications import DeliveryStatus, OutboxMessage
 from app.models.requests import AccessRequest
+from app.pagination import Page, page_count
 
 #: Messages on each page of the outbox.
 PAGE_SIZE = 25
-
-
-@dataclass(frozen=True)
-class OutboxPage:
-    items: list[OutboxMessage]
-    #: 1 for the first page.
-    number: int
-    #: How many pages there are (1 when there are no messages at all).
-    pages: int
-    #: Messages in the status shown (every message when no status is chosen).
-    total: int
-
-    @property
-    def first_item(self) -> int:
-        return (self.number - 1) * PAGE_SIZE + 1 if self.total else 0
-
-    @property
-    def last_item(self) -> int:
-        return (self.number - 1) * PAGE_SIZE + len(self.items)
 
 
 def delivery_status(value: str | None) -> DeliveryStatus | None:
@@ -68,10 +48,12 @@ def failed_count() -> int:
     return int(count or 0)
 
 
-def outbox_page(status: DeliveryStatus | None, number: int, total: int) -> OutboxPage | None:
+def outbox_page(
+    status: DeliveryStatus | None, number: int, total: int
+) -> Page[OutboxMessage] | None:
     """Page `number` of the messages in `status` (all when None), newest first; None when
     there is no such page. `total` is how many there are (from `status_counts`)."""
-    pages = max(1, -(-total // PAGE_SIZE))
+    pages = page_count(total, PAGE_SIZE)
     if not 1 <= number <= pages:
         return None
     query = (
@@ -84,7 +66,7 @@ def outbox_page(status: DeliveryStatus | None, number: int, total: int) -> Outbo
     if status is not None:
         query = query.where(OutboxMessage.status == status)
     items = list(db.session.scalars(query))
-    return OutboxPage(items=items, number=number, pages=pages, total=total)
+    return Page(items=items, number=number, pages=pages, total=total, size=PAGE_SIZE)
 
 
 def request_reference(message: OutboxMessage) -> str | None:

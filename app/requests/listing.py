@@ -8,42 +8,23 @@ drawing the table never goes back to the database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, lazyload, undefer
 
 from app.extensions import db
 from app.models.platforms import Platform
 from app.models.requests import AccessRequest
+from app.pagination import Page, page_count
 
 PAGE_SIZE = 25
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list[AccessRequest]
-    #: 1 for the first page.
-    number: int
-    #: How many pages there are (1 when there are no requests at all).
-    pages: int
-    total: int
-
-    @property
-    def first_item(self) -> int:
-        return (self.number - 1) * PAGE_SIZE + 1 if self.total else 0
-
-    @property
-    def last_item(self) -> int:
-        return (self.number - 1) * PAGE_SIZE + len(self.items)
-
-
-def department_requests(department_id: int | None, number: int) -> Page | None:
+def department_requests(department_id: int | None, number: int) -> Page[AccessRequest] | None:
     """Page `number` of the department's requests, newest change first; None when there
     is no such page."""
     where = AccessRequest.department_id == department_id
     total = db.session.scalar(select(func.count()).select_from(AccessRequest).where(where)) or 0
-    pages = max(1, -(-total // PAGE_SIZE))
+    pages = page_count(total, PAGE_SIZE)
     if not 1 <= number <= pages:
         return None
     query = (
@@ -63,4 +44,4 @@ def department_requests(department_id: int | None, number: int) -> Page | None:
         )
     )
     items = list(db.session.scalars(query))
-    return Page(items=items, number=number, pages=pages, total=total)
+    return Page(items=items, number=number, pages=pages, total=total, size=PAGE_SIZE)
