@@ -513,6 +513,8 @@ def _verify_csv_row(row: list[str], number: int, chain: Chain) -> None:
         raise Failure("payload is not canonical JSON (an object)", number, seq_number)
     if not HEX64.match(prev_hash.encode()):
         raise Failure("prev_hash is not 64 lower-case hex characters", number, seq_number)
+    if not HEX64.match(hash_.encode()):
+        raise Failure("hash is not 64 lower-case hex characters", number, seq_number)
     canonical = (
         f'{{"actor_email":{_text(actor_email)},'
         f'"actor_id":{_integer(actor_id, "actor_id", number)},'

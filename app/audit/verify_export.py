@@ -27,6 +27,9 @@ from app.canonical_json import dumps
 from app.models.audit import GENESIS_HASH
 
 _INT_COLUMNS = {"seq", "actor_id", "request_id"}
+#: The cells other than text that may be empty (null); any other empty cell is refused by
+#: its own form ("seq is not a whole number", "hash is not 64 lower-case hex characters").
+_NULLABLE_COLUMNS = {"actor_id", "request_id"}
 _JSON_COLUMNS = {"actor_roles": list, "payload": dict}
 _TEXT_COLUMNS = frozenset(FREE_TEXT_COLUMNS)
 _TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z\Z", re.ASCII)
@@ -117,7 +120,7 @@ def _text_value(name: str, cell: str) -> str:
 def _csv_value(name: str, cell: str) -> Any:
     if name in _TEXT_COLUMNS:
         return _text_value(name, cell) or None
-    if cell == "" and name not in ("seq", "occurred_at", *_JSON_COLUMNS):
+    if cell == "" and name in _NULLABLE_COLUMNS:
         return None
     # Cells must be exactly what the export writes, as the standalone verifier (which
     # hashes the cells' text) requires: "007" or '{"a": 1}' would read as the same value.

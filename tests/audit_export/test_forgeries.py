@@ -277,6 +277,12 @@ def csv_passed_off_as_jsonl(files: Files) -> list[str]:
     return files.write(files.exports["csv"].export.path.read_bytes(), None)
 
 
+def empty_hash_cell(files: Files) -> list[str]:
+    events = rechained(files.signed.events)
+    events[2]["hash"] = ""
+    return files.write(export_bytes(files.fmt, events), None)
+
+
 def unknown_extension(files: Files) -> list[str]:
     data, _ = files.original()
     other = files.folder / "log.txt"
@@ -373,6 +379,11 @@ MATRIX: dict[str, Case] = {
     ),
     "6. a CSV export named .jsonl": Case(
         csv_passed_off_as_jsonl, {"jsonl": BOM_IN_JSONL}, where={"jsonl": "line 1"}
+    ),
+    "a row with an empty hash cell, the rest re-chained": Case(
+        empty_hash_cell,
+        both("hash is not 64 lower-case hex characters"),
+        where={"csv": "line 4, seq 3", "jsonl": "line 3, seq 3"},
     ),
     "6. a name ending neither .csv nor .jsonl": Case(
         unknown_extension, both("cannot tell the format")
