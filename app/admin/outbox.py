@@ -18,7 +18,6 @@ from app.admin import blueprint
 from app.admin.queries import (
     delivery_status,
     outbox_page,
-    request_reference,
     status_counts,
 )
 from app.auth.guards import role_required
@@ -75,7 +74,7 @@ def outbox_message(message_id: int) -> ResponseReturnValue:
         "admin/outbox_message.html",
         message=message,
         message_id=message.message_id(current_app.config["MAIL_MESSAGE_ID_DOMAIN"]),
-        reference=request_reference(message),
+        reference=message.request.reference if message.request else None,
         tags=DELIVERY_TAGS,
     )
 

@@ -13,7 +13,6 @@ from sqlalchemy.orm import lazyload
 
 from app.extensions import db
 from app.models.notifications import DeliveryStatus, OutboxMessage
-from app.models.requests import AccessRequest
 from app.pagination import Page, page_count
 
 #: Messages on each page of the outbox.
@@ -67,12 +66,3 @@ def outbox_page(
         query = query.where(OutboxMessage.status == status)
     items = list(db.session.scalars(query))
     return Page(items=items, number=number, pages=pages, total=total, size=PAGE_SIZE)
-
-
-def request_reference(message: OutboxMessage) -> str | None:
-    """The reference of the request the message is about, if it is about one."""
-    if message.request_id is None:
-        return None
-    return db.session.scalar(
-        select(AccessRequest.reference).where(AccessRequest.id == message.request_id)
-    )

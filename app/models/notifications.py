@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
+from app.models.requests import AccessRequest
 from app.models.types import UTCDateTime, utcnow
 from app.models.users import User
 
@@ -53,6 +54,7 @@ class OutboxMessage(Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
 
     recipient: Mapped[User] = relationship(lazy="joined")
+    request: Mapped[AccessRequest | None] = relationship()
 
     def message_id(self, domain: str) -> str:
         """The message's id on every attempt, so a redelivery is recognisably the same."""
