@@ -64,9 +64,10 @@ migrate: install
 seed: migrate
 	$(FLASK) seed-demo
 
-# The Procfile's two processes, under honcho (one Ctrl-C stops both): demo-serve seeds the
+# The Procfile's processes, under honcho (one Ctrl-C stops them all): demo-serve seeds the
 # demo data and serves it, printing the sign-ins last of all; the worker delivers the
-# notifications (to the log, and the admin Outbox page, unless SMTP_URL is set).
+# notifications (to the log, and the admin Outbox page, unless SMTP_URL is set); the clock
+# writes the working-day deadline reminders (`sla tick --every 60`, docs/deadlines.md).
 run: migrate assets
 	@$(BIN)/honcho start --no-prefix --port $(PORT)
 

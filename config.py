@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import os
+import re
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,6 +27,24 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def parse_closure_days(text: str) -> frozenset[date]:
+    """PERMIT_CLOSURE_DAYS: ISO dates separated by commas; a bad one stops start-up."""
+    days = set()
+    for item in text.replace(" ", "").split(","):
+        if not item:
+            continue
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", item):
+                raise ValueError(item)
+            days.add(date.fromisoformat(item))
+        except ValueError:
+            raise ValueError(
+                f"PERMIT_CLOSURE_DAYS: {item!r} is not a date: write each day as YYYY-MM-DD, "
+                "separated by commas, such as 2026-12-24,2026-12-31"
+            ) from None
+    return frozenset(days)
 
 
 class Config:
@@ -120,6 +140,30 @@ class Config:
         self.NOTIFY_LEASE_SECONDS = int(env.get("NOTIFY_LEASE_SECONDS", "60"))
         self.NOTIFY_BACKOFF_SECONDS = int(env.get("NOTIFY_BACKOFF_SECONDS", "30"))
         self.NOTIFY_POLL_SECONDS = float(env.get("NOTIFY_POLL_SECONDS", "2"))
+        #: Audit checks the worker runs (docs/audit-checks.md): how long a worker holds one
+        #: between progress writes, and how many events it checks between those writes.
+        self.AUDIT_CHECK_LEASE_SECONDS = int(env.get("AUDIT_CHECK_LEASE_SECONDS", "120"))
+        self.AUDIT_CHECK_PROGRESS_EVERY = int(env.get("AUDIT_CHECK_PROGRESS_EVERY", "20000"))
+        #: GOV.UK Notify instead of SMTP: its API key, and one template id per message kind
+        #: in NOTIFY_TEMPLATE_<KIND> (NOTIFY_TEMPLATE_STAGE_WAITING, ...): docs/notifications.md.
+        self.NOTIFY_API_KEY: str | None = env.get("NOTIFY_API_KEY")
+        self.NOTIFY_BASE_URL: str = env.get(
+            "NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"
+        )
+        self.NOTIFY_TEMPLATE_IDS: dict[str, str] = {
+            name.removeprefix("NOTIFY_TEMPLATE_").lower(): value
+            for name, value in env.items()
+            if name.startswith("NOTIFY_TEMPLATE_")
+        }
+        #: Working-day deadlines (docs/deadlines.md): days the service counts as closed besides
+        #: weekends and bank holidays, "2026-12-24,2026-12-31"; and how many whole working
+        #: days overdue a request is before `sla tick` tells the stage's leads.
+        self.PERMIT_CLOSURE_DAYS: frozenset[date] = parse_closure_days(
+            env.get("PERMIT_CLOSURE_DAYS", "")
+        )
+        self.SLA_ESCALATE_AFTER_DAYS = int(env.get("SLA_ESCALATE_AFTER_DAYS", "2"))
+        if self.SLA_ESCALATE_AFTER_DAYS < 0:
+            raise ValueError("SLA_ESCALATE_AFTER_DAYS: give 0 or more working days")
         #: One JSON object per log line (production) or readable text (development).
         self.LOG_FORMAT = env.get("PERMIT_LOG_FORMAT", "json" if secure else "text")
         self.LOG_LEVEL = env.get("PERMIT_LOG_LEVEL", "INFO")

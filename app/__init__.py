@@ -15,7 +15,11 @@ class ConfigurationError(SystemExit):
 
 
 def create_app(config: Config | None = None) -> Flask:
-    config = config if config is not None else Config()
+    if config is None:
+        try:
+            config = Config()
+        except ValueError as error:  # a setting that cannot be read, such as a bad date
+            raise ConfigurationError(f"Permit will not start: {error}") from None
     problems = config.problems()
     if problems:
         raise ConfigurationError("Permit will not start in production: " + "; ".join(problems))
@@ -120,6 +124,7 @@ def register_commands(app: Flask) -> None:
         seed_demo_command,
         seed_reference_command,
         seed_scale_command,
+        sla_cli,
         users_cli,
     )
 
@@ -130,3 +135,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(notify_cli)
+    app.cli.add_command(sla_cli)

@@ -4,7 +4,8 @@ SQLite: foreign keys on, WAL, a busy timeout, and every transaction opened with
 `BEGIN IMMEDIATE` so that writers queue for the lock instead of failing half-way (a
 deferred transaction that read first cannot always upgrade to a writer). That is what
 keeps the audit chain linear on SQLite; PostgreSQL uses an advisory lock instead
-(see `app.audit.chain`).
+(see `app.audit.chain`). The one exception is a connection marked `SNAPSHOT_READ`,
+which only reads.
 """
 
 from __future__ import annotations
@@ -18,6 +19,12 @@ from sqlalchemy.engine import Engine
 
 from app.canonical_json import dumps
 from app.extensions import db
+
+#: Execution option of a connection that only reads, for a long time (a check of the
+#: whole audit chain): on SQLite its transactions begin DEFERRED, so it reads a snapshot
+#: (WAL) without holding the write lock every other transaction waits for. Never write
+#: through such a connection. `engine.connect().execution_options(**{SNAPSHOT_READ: True})`
+SNAPSHOT_READ = "permit_snapshot_read"
 
 
 def engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -47,4 +54,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_seconds: int) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(SNAPSHOT_READ):
+            connection.exec_driver_sql("BEGIN DEFERRED")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")

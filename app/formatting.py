@@ -53,6 +53,19 @@ def uk_date(value: date | datetime | None) -> str:
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def uk_day_date(value: date | None) -> str:
+    """'Tuesday 5 January 2027': a date with its day of the week, for a deadline. None
+    gives ''."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = in_london(value).date()
+    return f"{_WEEKDAYS[value.weekday()]} {uk_date(value)}"
+
+
 def uk_time(value: datetime | None) -> str:
     """'6:10pm', '9am', 'midday', 'midnight', in London time. None gives ''."""
     if value is None:

@@ -36,6 +36,7 @@ def register_templates(app: Flask) -> None:
     )
     WTFormsHelpers(app)
     app.add_template_filter(formatting.uk_date, "uk_date")
+    app.add_template_filter(formatting.uk_day_date, "uk_day_date")
     app.add_template_filter(formatting.uk_time, "uk_time")
     app.add_template_filter(formatting.uk_datetime, "uk_datetime")
     app.add_template_filter(formatting.iso_datetime, "iso_datetime")

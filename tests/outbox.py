@@ -66,14 +66,14 @@ def attempt(message: OutboxMessage, channel: Accepting | Refusing) -> OutboxMess
 
 def failed(world: World, error: str = REFUSED) -> OutboxMessage:
     """A message whose delivery failed for good, saying `error`."""
-    message = attempt(queued(world)[0], Refusing(error))
+    message = attempt(_first_pending(world), Refusing(error))
     assert message.status == DeliveryStatus.FAILED
     return message
 
 
 def sent(world: World) -> OutboxMessage:
     """A message that was delivered."""
-    message = attempt(queued(world)[0], Accepting())
+    message = attempt(_first_pending(world), Accepting())
     assert message.status == DeliveryStatus.SENT
     return message
 
@@ -83,3 +83,8 @@ def pending(world: World) -> OutboxMessage:
     message = queued(world)[0]
     assert message.status == DeliveryStatus.PENDING
     return message
+
+
+def _first_pending(world: World) -> OutboxMessage:
+    """The first message a submission queued to go now (not held for a daily digest)."""
+    return next(m for m in queued(world) if m.status == DeliveryStatus.PENDING)

@@ -1,4 +1,5 @@
-"""The signed-in person's own account: their password, second factor and API tokens."""
+"""The signed-in person's own account: their password, second factor, API tokens and how
+they hear from Permit."""
 
 from flask import Blueprint
 
@@ -7,6 +8,7 @@ blueprint = Blueprint("account", __name__, url_prefix="/account")
 from app.account import (  # noqa: E402, F401  (routes register here)
     api_reference,
     api_tokens,
+    notifications,
     password,
     two_factor,
 )

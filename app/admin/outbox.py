@@ -33,6 +33,8 @@ DELIVERY_TAGS: dict[str, dict[str, str]] = {
     DeliveryStatus.PENDING: {"text": "Pending", "classes": ""},
     DeliveryStatus.SENT: {"text": "Sent", "classes": "govuk-tag--green"},
     DeliveryStatus.FAILED: {"text": "Failed", "classes": "govuk-tag--red"},
+    DeliveryStatus.HELD: {"text": "For a digest", "classes": "govuk-tag--grey"},
+    DeliveryStatus.DIGESTED: {"text": "In a digest", "classes": "govuk-tag--turquoise"},
 }
 
 #: Largest id a URL may name: more cannot be a row (and SQLite refuses such a number).
@@ -44,6 +46,7 @@ FILTER_CHOICES: tuple[DeliveryStatus | None, ...] = (
     DeliveryStatus.PENDING,
     DeliveryStatus.FAILED,
     DeliveryStatus.SENT,
+    DeliveryStatus.HELD,
 )
 
 

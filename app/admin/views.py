@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template
 from sqlalchemy import select
 
 from app.admin import blueprint
 from app.admin.queries import failed_count
 from app.auth.guards import role_required
+from app.deadlines.clock import holiday_data_warning
 from app.extensions import db
 from app.models import Department, Platform, Stage, User
 from app.roles import Role
@@ -26,4 +27,6 @@ def index() -> str:
             code: name for code, name in db.session.execute(select(Stage.code, Stage.name))
         },
         failed_messages=failed_count(),
+        holiday_warning=holiday_data_warning(),
+        closure_days=sorted(current_app.config["PERMIT_CLOSURE_DAYS"]),
     )

@@ -18,6 +18,13 @@ class EventType(enum.StrEnum):
     STAGE_APPROVED_WITH_CONDITIONS = "stage_approved_with_conditions"
     CHANGES_REQUESTED = "changes_requested"
     REQUEST_REJECTED = "request_rejected"
+    # Deadlines (`sla tick`, no actor): each at most once per request, revision and stage.
+    #: 80 % of the stage's target is reached: its approvers are reminded.
+    STAGE_DUE_SOON = "stage_due_soon"
+    #: The stage's due date has passed: its approvers are told.
+    STAGE_OVERDUE = "stage_overdue"
+    #: The stage is SLA_ESCALATE_AFTER_DAYS working days overdue: its leads are told.
+    STAGE_ESCALATED = "stage_escalated"
     # Security.
     SIGN_IN_SUCCEEDED = "sign_in_succeeded"
     SIGN_IN_FAILED = "sign_in_failed"
@@ -46,6 +53,8 @@ class EventType(enum.StrEnum):
     API_TOKEN_REVOKED = "api_token_revoked"
     #: A change made through the API with a token, in the same transaction as the change.
     API_TOKEN_USED = "api_token_used"
+    #: A person chose immediate emails or a daily digest on their account page.
+    NOTIFICATION_FREQUENCY_CHANGED = "notification_frequency_changed"
     # Administration (the admin screens and the command line).
     USER_CREATED = "user_created"
     USER_UPDATED = "user_updated"
@@ -62,3 +71,7 @@ class EventType(enum.StrEnum):
     NOTIFICATION_RETRIED = "notification_retried"
     # Auditors.
     AUDIT_EXPORTED = "audit_exported"
+    #: An auditor asked for a check of the chain (the worker runs it: app.audit.checks).
+    AUDIT_CHECK_REQUESTED = "audit_check_requested"
+    #: A check of the chain ended: passed, failed (the chain is broken) or error.
+    AUDIT_CHECKED = "audit_checked"

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 blueprint = Blueprint("audit_log", __name__, url_prefix="/audit-log")
 
-from app.audit_log import download, views  # noqa: E402, F401  (routes register here)
+from app.audit_log import checks, download, views  # noqa: E402, F401  (routes register here)

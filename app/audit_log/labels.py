@@ -19,6 +19,9 @@ EVENT_LABELS: dict[EventType, str] = {
     EventType.STAGE_APPROVED_WITH_CONDITIONS: "Stage approved with conditions",
     EventType.CHANGES_REQUESTED: "Changes requested",
     EventType.REQUEST_REJECTED: "Request rejected",
+    EventType.STAGE_DUE_SOON: "Decision due soon",
+    EventType.STAGE_OVERDUE: "Decision overdue",
+    EventType.STAGE_ESCALATED: "Overdue decision escalated",
     EventType.SIGN_IN_SUCCEEDED: "Signed in",
     EventType.SIGN_IN_FAILED: "Sign-in failed",
     EventType.SIGNED_OUT: "Signed out",
@@ -37,6 +40,7 @@ EVENT_LABELS: dict[EventType, str] = {
     EventType.API_TOKEN_CREATED: "API token created",
     EventType.API_TOKEN_REVOKED: "API token revoked",
     EventType.API_TOKEN_USED: "API token used for a change",
+    EventType.NOTIFICATION_FREQUENCY_CHANGED: "Email frequency changed",
     EventType.USER_CREATED: "User created",
     EventType.USER_UPDATED: "User updated",
     EventType.USER_DEACTIVATED: "User deactivated",
@@ -50,6 +54,8 @@ EVENT_LABELS: dict[EventType, str] = {
     EventType.DEMO_DATA_SEEDED: "Demo data added",
     EventType.NOTIFICATION_RETRIED: "Notification retried",
     EventType.AUDIT_EXPORTED: "Audit trail exported",
+    EventType.AUDIT_CHECK_REQUESTED: "Audit check requested",
+    EventType.AUDIT_CHECKED: "Audit chain checked",
 }
 
 

@@ -1,9 +1,7 @@
-"""Auditors' screens: the audit log with filters, and verifying the chain on demand.
+"""Auditors' screens: the audit log with filters (checks of the chain: checks.py).
 
 Every view here only reads. The whole blueprint is for auditors (`roles_guard`, which
-covers the blueprint's other modules too). "Verify the audit chain" is a POST so that
-following a link or a prefetch cannot start a read of the whole trail; it carries a CSRF
-token like every other form, and writes nothing.
+covers the blueprint's other modules too).
 """
 
 from __future__ import annotations
@@ -12,7 +10,6 @@ from urllib.parse import urlencode
 
 from flask import render_template, request, url_for
 
-from app.audit.verify import verify_database
 from app.audit_log import blueprint
 from app.audit_log.forms import AuditFilterForm
 from app.audit_log.labels import event_label
@@ -25,7 +22,6 @@ from app.audit_log.queries import (
 )
 from app.auth.guards import roles_guard
 from app.extensions import db
-from app.models.types import utcnow
 from app.roles import Role
 from app.workflow import STATUS_LABELS
 
@@ -59,16 +55,6 @@ def index() -> str:
         status_labels={str(status): label for status, label in STATUS_LABELS.items()},
         event_label=event_label,
     )
-
-
-@blueprint.route("/verify", methods=["GET", "POST"])
-def verify() -> str:
-    """GET: the button. POST: recompute every hash and link of the stored chain, and say
-    what was found. Nothing is written either way."""
-    if request.method == "GET":
-        return render_template("audit_log/verify.html", result=None)
-    result = verify_database(db.session)
-    return render_template("audit_log/verify.html", result=result, checked_at=utcnow())
 
 
 def _cursor(value: str | None) -> int | None:

@@ -4,6 +4,7 @@ from app.cli.audit import audit_cli
 from app.cli.demo import demo_serve_command
 from app.cli.notify import notify_cli
 from app.cli.seed import seed_demo_command, seed_reference_command, seed_scale_command
+from app.cli.sla import sla_cli
 from app.cli.users import users_cli
 
 __all__ = [
@@ -13,5 +14,6 @@ __all__ = [
     "seed_demo_command",
     "seed_reference_command",
     "seed_scale_command",
+    "sla_cli",
     "users_cli",
 ]

@@ -1,7 +1,8 @@
-"""`users create`, `users invite` and `users deactivate`.
+"""`users create`, `users invite`, `users lead` and `users deactivate`.
 
     flask --app wsgi users create --email E --name N --role officer --department DSIT --invite
     flask --app wsgi users invite E
+    flask --app wsgi users lead E --stage security     # told of requests overdue there
 
 `--invite` and `invite` print a one-time link (under PERMIT_BASE_URL) for the person to set
 their own password: nobody else then knows it. Without `--invite`, `create` reads the
@@ -22,6 +23,7 @@ from app.models.users import User, normalise_email
 from app.operations.create_user import create_user
 from app.operations.deactivate_user import deactivate_user
 from app.operations.issue_password_link import issue_password_link
+from app.operations.set_stage_lead import set_stage_lead
 from app.password_links import set_password_url
 from app.password_policy import password_problems
 from app.roles import Role
@@ -130,6 +132,26 @@ def _print_link(user: User, link: str) -> None:
         f"It works once, for {hours} hours; treat it like a password:"
     )
     click.echo(link)
+
+
+@users_cli.command("lead")
+@click.argument("email")
+@click.option("--stage", "stage_code", required=True, help="The stage code they sign.")
+@click.option("--remove", is_flag=True, help="Make them no longer a lead of the stage.")
+def lead_command(email: str, stage_code: str, remove: bool) -> None:
+    """Make an approver a lead of a stage they sign: `sla tick` tells the stage's leads of
+    requests overdue there (docs/deadlines.md)."""
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise click.ClickException(f"No user with email {email}")
+    try:
+        changed = set_stage_lead(user, None, stage_code=stage_code, lead=not remove)
+    except InvalidContent as refusal:
+        raise click.ClickException("; ".join(refusal.errors.values())) from None
+    db.session.commit()
+    now = "is no longer a lead" if remove else "is a lead"
+    was = "was not a lead" if remove else "was already a lead"
+    click.echo(f"{user.email} {now if changed else was} of the {stage_code} stage.")
 
 
 @users_cli.command("deactivate")

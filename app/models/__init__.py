@@ -2,6 +2,8 @@
 
 from app.models.api import ApiToken, IdempotencyKey
 from app.models.audit import GENESIS_HASH, AuditEvent
+from app.models.audit_checks import AuditCheck, AuditCheckpoint
+from app.models.deadlines import DeadlineNotice
 from app.models.departments import Department
 from app.models.notifications import DeliveryStatus, OutboxMessage
 from app.models.platforms import PipelineStage, Platform, Stage
@@ -13,7 +15,10 @@ __all__ = [
     "GENESIS_HASH",
     "AccessRequest",
     "ApiToken",
+    "AuditCheck",
+    "AuditCheckpoint",
     "AuditEvent",
+    "DeadlineNotice",
     "Decision",
     "DeliveryStatus",
     "Department",

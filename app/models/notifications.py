@@ -4,9 +4,9 @@ causes it, and delivered later by `flask notify work` (app.notifications.worker)
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
@@ -19,6 +19,10 @@ class DeliveryStatus(enum.StrEnum):
     PENDING = "pending"
     SENT = "sent"
     FAILED = "failed"
+    #: Kept for the person's daily digest (they chose one): `flask notify digest` takes it.
+    HELD = "held"
+    #: Told in a digest (`digest_id`), not on its own.
+    DIGESTED = "digested"
 
 
 class OutboxMessage(Model):
@@ -28,20 +32,28 @@ class OutboxMessage(Model):
     __tablename__ = "outbox_messages"
     __table_args__ = (
         UniqueConstraint("audit_seq", "recipient_id", "kind"),
+        # One digest per person per day, however often `notify digest` runs.
+        UniqueConstraint("recipient_id", "kind", "digest_day"),
         Index("ix_outbox_messages_due", "status", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: What it tells (app.notifications.rules.Kind): stage_waiting, changes_requested...
     kind: Mapped[str] = mapped_column(String(40))
-    #: The audit event whose change caused it.
-    audit_seq: Mapped[int] = mapped_column(Integer)
+    #: The audit event whose change caused it; None for a digest, which gathers several.
+    audit_seq: Mapped[int | None] = mapped_column(Integer)
     request_id: Mapped[int | None] = mapped_column(ForeignKey("access_requests.id"))
     recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     #: The address when it was written: a later change of address does not redirect it.
     recipient_email: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    #: The facts GOV.UK Notify's template for `kind` fills in (app.notifications.messages).
+    personalisation: Mapped[dict] = mapped_column(JSON, default=dict)
+    #: A digest's day (Europe/London), which makes it unique per person per day.
+    digest_day: Mapped[date | None] = mapped_column(Date)
+    #: A held message: the digest that told it, once one has.
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING)
     #: Delivery attempts so far, counted when a worker claims the message.

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.ext.orderinglist import ordering_list
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.content import HandleRule
+from app.deadlines.schedule import DEFAULT_TARGET_WORKING_DAYS
 from app.extensions import Model
 
 
@@ -76,6 +85,7 @@ class PipelineStage(Model):
     __table_args__ = (
         UniqueConstraint("platform_id", "position"),
         UniqueConstraint("platform_id", "stage_code"),
+        CheckConstraint("target_working_days >= 1", name="target_at_least_one"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -83,5 +93,8 @@ class PipelineStage(Model):
     #: 0 for the first stage to sign.
     position: Mapped[int] = mapped_column(Integer)
     stage_code: Mapped[str] = mapped_column(ForeignKey("stages.code"))
+    #: How many UK working days the stage has to decide, from the day the request reaches
+    #: it (docs/deadlines.md): reminders at 80 %, overdue after, escalation later.
+    target_working_days: Mapped[int] = mapped_column(Integer, default=DEFAULT_TARGET_WORKING_DAYS)
 
     stage: Mapped[Stage] = relationship(lazy="joined")

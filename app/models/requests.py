@@ -80,6 +80,12 @@ class AccessRequest(Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     #: When the current revision was (re)submitted; None for drafts.
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: When the stage now deciding started its clock: the moment the request reached it
+    #: (app.deadlines.clock). None when no stage is deciding.
+    stage_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The London date by which the stage now deciding is due to decide (docs/deadlines.md);
+    #: None when no stage is deciding. Stored so that the approver queue sorts on it in SQL.
+    stage_due_on: Mapped[date | None] = mapped_column(Date)
 
     department: Mapped[Department] = relationship(lazy="joined")
     platform: Mapped[Platform] = relationship(lazy="joined")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 from flask_login import UserMixin
@@ -28,6 +29,15 @@ class UserStage(Model):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     stage_code: Mapped[str] = mapped_column(ForeignKey("stages.code"), primary_key=True)
+    #: A lead of the stage: told when a request is overdue there (`sla tick`'s escalation).
+    lead: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class NotificationFrequency(enum.StrEnum):
+    """How a person hears from Permit: each message as it happens, or one a day."""
+
+    IMMEDIATE = "immediate"
+    DAILY = "daily"
 
 
 class User(UserMixin, Model):
@@ -57,6 +67,10 @@ class User(UserMixin, Model):
     totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: The time step of the last code accepted: a code is good once (no replay).
     totp_last_counter: Mapped[int | None] = mapped_column(Integer)
+    #: Their choice on the account page (NotificationFrequency).
+    notification_frequency: Mapped[str] = mapped_column(
+        String(16), default=NotificationFrequency.IMMEDIATE
+    )
 
     department: Mapped[Department | None] = relationship(lazy="joined")
     role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
@@ -83,7 +97,21 @@ class User(UserMixin, Model):
 
     @stage_codes.setter
     def stage_codes(self, codes: set[str] | frozenset[str]) -> None:
-        self.stage_rows = [UserStage(stage_code=code) for code in sorted(codes)]
+        # A stage kept keeps its row, and with it whether the person leads it.
+        kept = {row.stage_code: row for row in self.stage_rows}
+        self.stage_rows = [kept.get(code) or UserStage(stage_code=code) for code in sorted(codes)]
+
+    @property
+    def lead_stage_codes(self) -> frozenset[str]:
+        """The stages this person leads: some of `stage_codes`."""
+        return frozenset(row.stage_code for row in self.stage_rows if row.lead)
+
+    @lead_stage_codes.setter
+    def lead_stage_codes(self, codes: set[str] | frozenset[str]) -> None:
+        if set(codes) - self.stage_codes:
+            raise ValueError("A person leads only stages they sign")
+        for row in self.stage_rows:
+            row.lead = row.stage_code in codes
 
     @property
     def has_second_factor(self) -> bool:
@@ -108,4 +136,4 @@ def normalise_email(value: str) -> str:
     return value.strip().lower()
 
 
-__all__ = ["Role", "User", "UserRole", "UserStage", "normalise_email"]
+__all__ = ["NotificationFrequency", "Role", "User", "UserRole", "UserStage", "normalise_email"]

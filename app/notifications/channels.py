@@ -1,4 +1,5 @@
-"""How a message leaves: by SMTP (`SMTP_URL`), or, where none is set, into the log.
+"""How a message leaves: by SMTP (`SMTP_URL`), by GOV.UK Notify (`NOTIFY_API_KEY`), or,
+where neither is set, into the log.
 
 A channel raises `TemporaryFailure` (try again later: connection refused, a 4xx reply) or
 `PermanentFailure` (never try again: a 5xx reply, an address refused for good).
@@ -7,13 +8,18 @@ A channel raises `TemporaryFailure` (try again later: connection refused, a 4xx 
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
+from collections.abc import Iterable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
+
+from notifications_python_client.errors import APIError
+from notifications_python_client.notifications import NotificationsAPIClient
 
 from app.models.notifications import OutboxMessage
 
@@ -148,9 +154,76 @@ class SmtpChannel:
         return smtp
 
 
-def channel_from_config(config: dict) -> Channel:
-    """The channel the settings choose; BadSetting names a setting that cannot work."""
-    url = config.get("SMTP_URL")
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+#: A Notify API key: its name, then the service id and the secret, each a UUID.
+_NOTIFY_KEY = re.compile(r"^.+-([0-9a-f-]{36})-([0-9a-f-]{36})$")
+
+
+class NotifyChannel:
+    """GOV.UK Notify: one template per kind of message, filled in with its fields.
+
+    Notify's `reference` is the message's id, so a redelivery after a crash shows in
+    Notify's records as the same message twice.
+    """
+
+    name = "notify"
+
+    def __init__(self, client: NotificationsAPIClient, templates: dict[str, str]) -> None:
+        self.client, self.templates = client, templates
+
+    def send(self, message: OutboxMessage, message_id: str) -> None:
+        try:
+            self.client.send_email_notification(
+                email_address=message.recipient_email,
+                template_id=self.templates[message.kind],
+                personalisation=message.personalisation,
+                reference=message_id.strip("<>"),
+            )
+        except APIError as error:
+            status = error.status_code
+            # 429 (rate limit) and 5xx pass; any other 4xx is this message's fault for good
+            # (a bad address, a team-only key), and trying again would only repeat it.
+            failure = TemporaryFailure if status == 429 or status >= 500 else PermanentFailure
+            raise failure(f"Notify {status}: {_notify_reason(error)}") from None
+
+
+def _notify_reason(error: APIError) -> str:
+    reason = error.message
+    if isinstance(reason, list):  # Notify's {"errors": [{"error": ..., "message": ...}]}
+        reason = "; ".join(str(item.get("message", item)) for item in reason)
+    return str(reason)
+
+
+def notify_channel(config: dict, kinds: Iterable[str]) -> NotifyChannel:
+    """The Notify channel, once its key and a template id for every kind check out."""
+    key = config["NOTIFY_API_KEY"]
+    found = _NOTIFY_KEY.match(key)
+    if not found or not all(_UUID.match(part) for part in found.groups()):
+        raise BadSetting(
+            "NOTIFY_API_KEY is not a GOV.UK Notify API key: copy the whole key from "
+            "Notify's API integration page (its name, service id and secret)"
+        )
+    templates = config["NOTIFY_TEMPLATE_IDS"]
+    for kind in kinds:
+        setting = f"NOTIFY_TEMPLATE_{kind.upper()}"
+        if not templates.get(kind):
+            raise BadSetting(f"{setting} is not set: give the id of Notify's template for it")
+        if not _UUID.match(templates[kind]):
+            raise BadSetting(f"{setting} is not a Notify template id (a UUID)")
+    client = NotificationsAPIClient(key, base_url=config["NOTIFY_BASE_URL"], timeout=10)
+    return NotifyChannel(client, dict(templates))
+
+
+def channel_from_config(config: dict, kinds: Iterable[str] = ()) -> Channel:
+    """The channel the settings choose; BadSetting names a setting that cannot work.
+
+    `kinds` are the kinds of message the worker may send: Notify needs a template each.
+    """
+    url, key = config.get("SMTP_URL"), config.get("NOTIFY_API_KEY")
+    if url and key:
+        raise BadSetting("SMTP_URL and NOTIFY_API_KEY are both set: choose one channel")
+    if key:
+        return notify_channel(config, kinds)
     if not url:
         return LogChannel()
     settings = smtp_settings(url, config["MAIL_FROM"], config["SMTP_STARTTLS"])

@@ -9,9 +9,11 @@ message says where to read them. Email crosses systems that Permit does not cont
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 
 from app.extensions import db
+from app.formatting import uk_date, uk_day_date
 from app.models.audit import AuditEvent
 from app.models.platforms import Stage
 from app.models.requests import AccessRequest
@@ -24,6 +26,9 @@ SERVICE = "Permit"
 class Message:
     subject: str
     body: str
+    #: What GOV.UK Notify's template for the kind fills in (its "personalisation"): the
+    #: same few facts the subject and body are made of, and nothing more.
+    fields: dict[str, str] = field(default_factory=dict)
 
 
 def _stage_name(code: str | None) -> str:
@@ -34,7 +39,33 @@ def _stage_name(code: str | None) -> str:
 def compose(
     kind: enum.StrEnum, request: AccessRequest, event: AuditEvent, user: User, base_url: str
 ) -> Message:
-    """The message of `kind` about `event` to `user`."""
+    """The message of `kind` about `event` to `user`, and its Notify fields."""
+    message = _text(kind, request, event, user, base_url)
+    payload = event.payload or {}
+    following = _stage_name(payload.get("next_stage"))
+    waiting = str(kind) == "stage_waiting"
+    # Those asked to decide go to the decision page; everyone else to the request.
+    deciding = str(kind) in ("stage_waiting", "stage_due_soon", "stage_overdue")
+    root = base_url.rstrip("/")
+    fields = {
+        "reference": request.reference,
+        "department": request.department.name,
+        "platform": request.platform.name,
+        # The stage the message is about: the one waiting, or the one that decided.
+        "stage": following if waiting and following else _stage_name(event.stage),
+        "next_stage": "" if waiting else following,
+        "link": f"{root}/review/{request.reference}/decide"
+        if deciding
+        else f"{root}/requests/{request.reference}",
+    }
+    if "due_on" in payload:  # a deadline notice: the date the decision was due by
+        fields["due_date"] = uk_day_date(date.fromisoformat(payload["due_on"]))
+    return replace(message, fields=fields)
+
+
+def _text(
+    kind: enum.StrEnum, request: AccessRequest, event: AuditEvent, user: User, base_url: str
+) -> Message:
     reference = request.reference
     about = f"Request {reference} ({request.department.name}, {request.platform.name})"
     page = f"{base_url.rstrip('/')}/requests/{reference}"
@@ -123,7 +154,56 @@ def compose(
                 f"You get this email because you sign the {stage} stage.",
             ),
         )
+    if name in ("stage_due_soon", "stage_overdue", "stage_escalated"):
+        return _deadline_text(name, request, event, base_url)
     raise ValueError(f"no message for {name!r}")
+
+
+def _deadline_text(name: str, request: AccessRequest, event: AuditEvent, base_url: str) -> Message:
+    """A deadline notice from `sla tick` (app.deadlines.tick): due soon, overdue, escalated."""
+    reference, stage = request.reference, _stage_name(event.stage)
+    payload = event.payload or {}
+    due = uk_day_date(date.fromisoformat(payload["due_on"]))
+    since = uk_date(datetime.fromisoformat(payload["stage_started_at"]))
+    about = (
+        f"Request {reference} ({request.department.name}, {request.platform.name}) has "
+        f"waited for a decision at the {stage} stage since {since}."
+    )
+    target = f"The target is {_working_days(payload['target_working_days'])}."
+    decide = f"{base_url.rstrip('/')}/review/{reference}/decide"
+    why = f"You get this email because you sign the {stage} stage."
+    if name == "stage_due_soon":
+        return Message(
+            f"{reference} is due for a decision by {due} ({stage})",
+            _body(
+                f"{about} {target} Decide on it by the end of {due}.", "Decide on it:", decide, why
+            ),
+        )
+    if name == "stage_overdue":
+        return Message(
+            f"{reference} is overdue for a decision ({stage})",
+            _body(
+                f"{about} {target} A decision was due by the end of {due}: it is now overdue.",
+                "Decide on it:",
+                decide,
+                why,
+            ),
+        )
+    late = _working_days(payload["escalate_after_working_days"])
+    return Message(
+        f"{reference} is {late} overdue at the {stage} stage",
+        _body(
+            f"{about} {target} A decision was due by the end of {due}, and it is now {late} "
+            f"overdue. As a lead of the {stage} stage, please make sure someone decides on it.",
+            "See the request:",
+            f"{base_url.rstrip('/')}/requests/{reference}",
+            f"You get this email because you lead the {stage} stage.",
+        ),
+    )
+
+
+def _working_days(count: int) -> str:
+    return "1 working day" if count == 1 else f"{count} working days"
 
 
 def _body(opening: str, lead_in: str, link: str, why: str) -> str:

@@ -1,11 +1,16 @@
 """Who hears what: the one place that says which change tells whom.
 
 - A request reaches a stage (submitted, resubmitted, or approved at the stage before):
-  every active approver who holds that stage.
+  every active approver who holds that stage and may decide the request there (not
+  those who filed it, nor anyone who decided another of its stages).
 - A decision: the officer who submitted the revision decided (approved at a stage,
   approved with conditions, changes requested, rejected, finally approved).
 - A withdrawal: the approvers of the stage it was waiting at.
+- A deadline (`sla tick`): due soon and overdue, the stage's approvers who may decide
+  the request (not those who filed it or decided another of its stages); escalated, the
+  stage's leads.
 - Nobody is told of their own action; auditors and admins hear nothing.
+- A person who chose a daily digest has each message held for `flask notify digest`.
 
 `queue_for(event, request)` is called by each operation right after its audit event,
 so the messages are written in the same transaction as the change and its event.
@@ -22,9 +27,9 @@ from sqlalchemy import select
 from app.audit.events import EventType
 from app.extensions import db
 from app.models.audit import AuditEvent
-from app.models.notifications import OutboxMessage
+from app.models.notifications import DeliveryStatus, OutboxMessage
 from app.models.requests import AccessRequest
-from app.models.users import User, UserStage
+from app.models.users import NotificationFrequency, User, UserStage
 from app.notifications.messages import Message, compose
 
 
@@ -36,12 +41,41 @@ class Kind(enum.StrEnum):
     CHANGES_REQUESTED = "changes_requested"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
+    #: Deadlines (`sla tick`): 80 % of the stage's target; past its due date; escalated.
+    STAGE_DUE_SOON = "stage_due_soon"
+    STAGE_OVERDUE = "stage_overdue"
+    STAGE_ESCALATED = "stage_escalated"
+    #: One a day to a person who chose a digest: every message held for them since the last.
+    DIGEST = "digest"
 
 
 def stage_approvers(stage_code: str) -> list[User]:
     """Everyone who may sign `stage_code` now."""
     query = select(User).join(UserStage).where(UserStage.stage_code == stage_code)
     return [user for user in db.session.scalars(query).unique() if user.can_sign(stage_code)]
+
+
+def stage_leads(stage_code: str) -> list[User]:
+    """Everyone who may sign `stage_code` now and leads it."""
+    query = (
+        select(User)
+        .join(UserStage)
+        .where(UserStage.stage_code == stage_code, UserStage.lead.is_(True))
+    )
+    return [user for user in db.session.scalars(query).unique() if user.can_sign(stage_code)]
+
+
+def _may_decide(users: list[User], request: AccessRequest, stage: str) -> list[User]:
+    """Those of `users` the workflow lets decide `request` at `stage` (as app.workflow.
+    check_can_decide): not its filers, nor anyone who decided another stage of it."""
+    filers = {request.requester_id} | {revision.submitted_by_id for revision in request.revisions}
+    elsewhere = {d.approver_id for d in request.decisions if d.stage_code != stage}
+    return [user for user in users if user.id not in filers | elsewhere]
+
+
+def _deciders(request: AccessRequest, stage: str) -> list[User]:
+    """The approvers of `stage` who may decide `request` there."""
+    return _may_decide(stage_approvers(stage), request, stage)
 
 
 def _requester(request: AccessRequest) -> list[User]:
@@ -55,12 +89,13 @@ def recipients(event: AuditEvent, request: AccessRequest) -> list[tuple[Kind, Us
     payload = event.payload or {}
     found: list[tuple[Kind, User]] = []
     if kind in (EventType.REQUEST_SUBMITTED, EventType.REQUEST_RESUBMITTED):
-        found += [(Kind.STAGE_WAITING, user) for user in stage_approvers(event.stage or "")]
+        stage = event.stage or ""
+        found += [(Kind.STAGE_WAITING, u) for u in _deciders(request, stage)]
     elif kind in (EventType.STAGE_APPROVED, EventType.STAGE_APPROVED_WITH_CONDITIONS):
         following = payload.get("next_stage")
         conditions = kind is EventType.STAGE_APPROVED_WITH_CONDITIONS
         if following:
-            found += [(Kind.STAGE_WAITING, user) for user in stage_approvers(following)]
+            found += [(Kind.STAGE_WAITING, u) for u in _deciders(request, following)]
             told = Kind.APPROVED_WITH_CONDITIONS if conditions else Kind.STAGE_APPROVED
         else:
             told = Kind.APPROVED_WITH_CONDITIONS if conditions else Kind.APPROVED
@@ -71,6 +106,11 @@ def recipients(event: AuditEvent, request: AccessRequest) -> list[tuple[Kind, Us
         found += [(Kind.REJECTED, user) for user in _requester(request)]
     elif kind is EventType.REQUEST_WITHDRAWN and event.stage:
         found += [(Kind.WITHDRAWN, user) for user in stage_approvers(event.stage)]
+    elif kind in (EventType.STAGE_DUE_SOON, EventType.STAGE_OVERDUE) and event.stage:
+        told = Kind.STAGE_DUE_SOON if kind is EventType.STAGE_DUE_SOON else Kind.STAGE_OVERDUE
+        found += [(told, user) for user in _deciders(request, event.stage)]
+    elif kind is EventType.STAGE_ESCALATED and event.stage:
+        found += [(Kind.STAGE_ESCALATED, user) for user in stage_leads(event.stage)]
     actor = event.actor_id
     return [(k, user) for k, user in found if user.id != actor and user.active]
 
@@ -89,11 +129,20 @@ def queue_for(event: AuditEvent, request: AccessRequest) -> list[OutboxMessage]:
             recipient_email=user.email,
             subject=message.subject,
             body=message.body,
+            personalisation=message.fields,
+            status=_status_for(user),
         )
         db.session.add(row)
         queued.append(row)
     db.session.flush()
     return queued
+
+
+def _status_for(user: User) -> str:
+    """Pending, to go now; or held for the person's daily digest (`notify digest`)."""
+    if user.notification_frequency == NotificationFrequency.DAILY:
+        return str(DeliveryStatus.HELD)
+    return str(DeliveryStatus.PENDING)
 
 
 def _unique(found: Iterable[tuple[Kind, User]]) -> list[tuple[Kind, User]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from app.audit.chain import NO_CLIENT, ActorSnapshot, Client, append_event
 from app.audit.events import EventType
+from app.deadlines.clock import set_stage_clock
 from app.extensions import db
 from app.models.requests import AccessRequest, Decision
 from app.models.types import utcnow
@@ -79,6 +80,8 @@ def decide_stage(
     request.current_stage = (
         next_stage(stage, revision.pipeline) if target is Status.IN_REVIEW else None
     )
+    # The next stage's clock starts now; any other outcome stops the clock.
+    set_stage_clock(request, decision.decided_at)
     bump_version(request)
     db.session.flush()
     payload: dict[str, object] = {

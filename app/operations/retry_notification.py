@@ -21,6 +21,9 @@ from app.workflow import InvalidTransition
 NOT_FAILED: dict[str, str] = {
     DeliveryStatus.PENDING: "This message is already waiting to be sent: there is nothing to retry",
     DeliveryStatus.SENT: "This message has already been sent: there is nothing to retry",
+    DeliveryStatus.HELD: "This message waits for its recipient's daily digest: there is "
+    "nothing to retry",
+    DeliveryStatus.DIGESTED: "This message was sent in a daily digest: there is nothing to retry",
 }
 
 

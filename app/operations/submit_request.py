@@ -5,6 +5,7 @@ from __future__ import annotations
 from app.audit.chain import NO_CLIENT, ActorSnapshot, Client, append_event
 from app.audit.events import EventType
 from app.content import canonical_content, check_complete, content_of, content_sha256
+from app.deadlines.clock import set_stage_clock
 from app.extensions import db
 from app.models.requests import AccessRequest, RequestRevision
 from app.models.types import utcnow
@@ -55,6 +56,7 @@ def file_revision(
     request.status = str(target)
     request.current_stage = pipeline[0]
     request.submitted_at = now
+    set_stage_clock(request, now)  # the first stage's clock starts afresh
     bump_version(request)
     db.session.flush()
     event = append_event(

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from app.audit.chain import NO_CLIENT, ActorSnapshot, Client, append_event
 from app.audit.events import EventType
+from app.deadlines.clock import set_stage_clock
 from app.extensions import db
 from app.models.requests import AccessRequest
+from app.models.types import utcnow
 from app.models.users import User
 from app.notifications.rules import queue_for
 from app.operations.common import bump_version, lock_request
@@ -32,6 +34,7 @@ def withdraw_request(
     source, stage = request.status, request.current_stage
     request.status = str(target)
     request.current_stage = None
+    set_stage_clock(request, utcnow())  # stops it
     bump_version(request)
     db.session.flush()
     event = append_event(

@@ -11,7 +11,7 @@ partials.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import Response, make_response, render_template, url_for
@@ -21,12 +21,14 @@ from sqlalchemy import select
 
 from app.audit.events import EventType
 from app.content import CONTENT_FIELDS, TEXT_FIELDS
+from app.deadlines.clock import london_today
 from app.extensions import db
 from app.formatting import (
     WITH_CONDITIONS_LABEL,
     WITH_CONDITIONS_TAG_CLASS,
     uk_date,
     uk_datetime,
+    uk_day_date,
 )
 from app.models.audit import AuditEvent
 from app.models.platforms import Stage
@@ -91,6 +93,9 @@ TIMELINE_HEADINGS: dict[str, str] = {
     EventType.STAGE_APPROVED_WITH_CONDITIONS: "Approved with conditions by {stage}",
     EventType.CHANGES_REQUESTED: "Changes requested by {stage}",
     EventType.REQUEST_REJECTED: "Rejected by {stage}",
+    EventType.STAGE_DUE_SOON: "{stage} reminded of the due date",
+    EventType.STAGE_OVERDUE: "{stage} told the decision is overdue",
+    EventType.STAGE_ESCALATED: "Overdue decision escalated to the {stage} leads",
 }
 
 
@@ -124,6 +129,20 @@ class ChangesRequestedNote:
 
 
 @dataclass(frozen=True)
+class DeadlineNote:
+    """When the stage now deciding is expected to decide (docs/deadlines.md)."""
+
+    stage: str
+    due_on: date
+    #: Past the due date: overdue since the day after it.
+    overdue: bool
+
+    @property
+    def overdue_since(self) -> date:
+        return self.due_on + timedelta(days=1)
+
+
+@dataclass(frozen=True)
 class ActionLink:
     text: str
     href: str
@@ -154,6 +173,15 @@ class RequestPage:
     def waiting_for(self) -> str | None:
         """The name of the stage that must decide next, while in review."""
         return next((s.name for s in self.stages if s.label == WAITING[0]), None)
+
+    @property
+    def deadline(self) -> DeadlineNote | None:
+        """When the stage waiting is expected to decide; None if none is, or its clock has
+        not started yet (`sla tick` starts it)."""
+        due_on, stage = self.request.stage_due_on, self.waiting_for
+        if due_on is None or stage is None:
+            return None
+        return DeadlineNote(stage, due_on, overdue=london_today() > due_on)
 
 
 def request_page(request: AccessRequest, user: User, *, with_history: bool = True) -> RequestPage:
@@ -382,6 +410,8 @@ def _description(event: AuditEvent, names: dict[str, str]) -> Markup:
         lines.append((None, "The request is approved"))
     elif payload.get("next_stage") and event.to_status == Status.IN_REVIEW:
         lines.append(("Sent on to", names.get(payload["next_stage"], payload["next_stage"])))
+    if payload.get("due_on"):  # a deadline notice (`sla tick`)
+        lines.append(("Decision due by", uk_day_date(date.fromisoformat(payload["due_on"]))))
     if event.comment:
         lines.append(("Reason", event.comment))
     if payload.get("conditions"):

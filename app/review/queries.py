@@ -68,6 +68,8 @@ class SortKey(enum.StrEnum):
     DAYS = "days"
     REFERENCE = "reference"
     DEPARTMENT = "department"
+    #: The current stage's due date (docs/deadlines.md).
+    DUE = "due"
 
 
 class SortOrder(enum.StrEnum):
@@ -76,12 +78,13 @@ class SortOrder(enum.StrEnum):
 
 
 #: The order a column sorts in first: most days waiting first, the others A to Z and
-#: oldest first.
+#: oldest (or soonest due) first.
 FIRST_ORDER: dict[SortKey, SortOrder] = {
     SortKey.SUBMITTED: SortOrder.ASC,
     SortKey.DAYS: SortOrder.DESC,
     SortKey.REFERENCE: SortOrder.ASC,
     SortKey.DEPARTMENT: SortOrder.ASC,
+    SortKey.DUE: SortOrder.ASC,
 }
 #: Longest waiting first.
 DEFAULT_SORT = SortKey.DAYS
@@ -94,6 +97,7 @@ _SORT_COLUMNS: dict[SortKey, tuple[Any, bool]] = {
     SortKey.DAYS: (AccessRequest.updated_at, True),
     SortKey.REFERENCE: (AccessRequest.reference, False),
     SortKey.DEPARTMENT: (Department.name, False),
+    SortKey.DUE: (AccessRequest.stage_due_on, False),
 }
 
 
@@ -132,9 +136,15 @@ class QueueRow:
     platform: str
     submitted_at: datetime | None  # always set while in review
     waiting_since: datetime
+    #: The stage's due date; None for a request whose clock `sla tick` has yet to start.
+    due_on: date | None = None
 
     def days_waiting(self, today: date) -> int:
         return max((today - in_london(self.waiting_since).date()).days, 0)
+
+    def overdue(self, today: date) -> bool:
+        """Overdue from the day after the due date (app.deadlines.schedule)."""
+        return self.due_on is not None and today > self.due_on
 
 
 @dataclass(frozen=True)
@@ -149,6 +159,8 @@ def _ordering(query: QueueQuery) -> list[Any]:
     column, reverse = _SORT_COLUMNS[query.sort]
     descending = (query.order is SortOrder.DESC) != reverse
     first = column.desc() if descending else column.asc()
+    if query.sort is SortKey.DUE:  # no due date yet: last, whichever way
+        first = first.nulls_last()
     # Ties (same department, same day) keep a stable order so pages do not overlap.
     return [first, AccessRequest.submitted_at.asc(), AccessRequest.id.asc()]
 
@@ -176,6 +188,7 @@ def queue_page(user: User, query: QueueQuery) -> QueuePage:
             Platform.name,
             AccessRequest.submitted_at,
             AccessRequest.updated_at,
+            AccessRequest.stage_due_on,
         )
         .join(Department, Department.id == AccessRequest.department_id)
         .join(Platform, Platform.id == AccessRequest.platform_id)

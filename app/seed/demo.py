@@ -24,6 +24,7 @@ from app.models.users import User, normalise_email
 from app.operations.create_request import create_request
 from app.operations.create_user import create_user
 from app.operations.decide_stage import decide_stage
+from app.operations.set_stage_lead import set_stage_lead
 from app.operations.submit_request import submit_request
 from app.operations.withdraw_request import withdraw_request
 from app.roles import Role
@@ -41,21 +42,32 @@ class DemoUser:
     roles: tuple[Role, ...]
     department: str | None = None
     stages: tuple[str, ...] = ()
+    #: The stages they lead: told of requests overdue there (`sla tick`).
+    leads: tuple[str, ...] = ()
 
 
 DEMO_USERS: tuple[DemoUser, ...] = (
     DemoUser("officer", "officer@example.gov.uk", "Priya Shah", (Role.OFFICER,), "DSIT"),
     DemoUser("officer_ho", "officer.ho@example.gov.uk", "Tom Baker", (Role.OFFICER,), "HO"),
     DemoUser(
-        "security", "security@example.gov.uk", "Sam Okafor", (Role.APPROVER,), None, ("security",)
+        "security",
+        "security@example.gov.uk",
+        "Sam Okafor",
+        (Role.APPROVER,),
+        None,
+        ("security",),
+        ("security",),
     ),
-    DemoUser("no10", "no10@example.gov.uk", "Alex Morgan", (Role.APPROVER,), None, ("no10",)),
+    DemoUser(
+        "no10", "no10@example.gov.uk", "Alex Morgan", (Role.APPROVER,), None, ("no10",), ("no10",)
+    ),
     DemoUser(
         "cabinet_office",
         "cabinet.office@example.gov.uk",
         "Jo Williams",
         (Role.APPROVER,),
         None,
+        ("cabinet_office",),
         ("cabinet_office",),
     ),
     DemoUser("auditor", "auditor@example.gov.uk", "Ruth Evans", (Role.AUDITOR,)),
@@ -109,6 +121,8 @@ def seed_demo_data(password: str = DEFAULT_DEMO_PASSWORD) -> dict[str, object]:
                 department=department,
                 stage_codes=demo.stages,
             )
+            for stage in demo.leads:
+                set_stage_lead(user, None, stage_code=stage)
             created_users.append(demo.email)
         users[demo.key] = user
     made_requests = 0

@@ -127,6 +127,8 @@ def seed_scale(
                     "created_at": now,
                     "updated_at": now,
                     "submitted_at": now if status is not Status.DRAFT else None,
+                    # Its stage's clock: `sla tick` works out the due date on its next run.
+                    "stage_started_at": now if status is Status.IN_REVIEW else None,
                     **_content(number),
                 }
             )

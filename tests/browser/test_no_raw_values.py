@@ -4,8 +4,8 @@ Each demo person (both officers, the approver of each stage, the auditor and the
 signs in, with the second factor set up at first sign-in where their role needs one, and
 opens every page reachable from the service navigation by following links: the lists,
 every request page, decision record and question page the lists lead to, the decide
-pages, the audit log's pages, the account and admin pages. The auditor also verifies the
-audit chain (a POST that only reads). On each page the text a person reads
+pages, the audit log's pages, the account and admin pages. The auditor also asks for a
+check of the audit chain (a POST) and reads the check's page. On each page the text a person reads
 (`inner_text("body")`: visually hidden text counts, screen readers read it) must hold
 none of tests/raw_values.py's RAW_VALUES: no `None`, `null`, `undefined`, `True` or
 `False`, raw ISO timestamp or template placeholder. Every page must answer 200.
@@ -158,8 +158,8 @@ def test_no_page_anyone_can_reach_shows_a_raw_value(
         start = [path_of(href) for href in navigation.evaluate_all("a => a.map(l => l.href)")]
         walk_from(walk, page, who, origin, start)
         if who == "auditor":
-            page.goto("/audit-log/")
-            page.get_by_role("button", name="Verify the audit chain").click()
+            page.goto("/audit-log/verify")
+            page.get_by_role("button", name="Check the whole log from the start").click()
             expect(page.get_by_role("heading", level=1)).to_be_visible()
             walk.read(page, who)
 

@@ -170,7 +170,7 @@ def test_at_1280px_the_queue_shows_every_column_without_scrolling_the_table(
     expect(toggle_button(page)).to_have_text("Hide filter")
 
     headers = page.locator("#queue thead th")
-    expect(headers.last).to_contain_text("Days waiting")
+    expect(headers.last).to_contain_text("Decision due")
     # Wholly in sight: not past the screen's edge, nor cut off by the table's scroll box.
     expect(headers.last).to_be_in_viewport(ratio=1)
     pane = page.locator(".moj-scrollable-pane")

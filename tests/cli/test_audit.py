@@ -1,11 +1,16 @@
-"""`flask audit verify`."""
+"""`flask audit verify`: every event, or from the last checkpoint a check left."""
 
 from __future__ import annotations
 
 from sqlalchemy import select, text
 
+from app.audit.chain import append_event, chain_head
+from app.audit.checkpoints import last_checkpoint
+from app.audit.checks import CheckPolicy, request_check, run_due_checks
+from app.audit.events import EventType
 from app.extensions import db
-from app.models import AuditEvent
+from app.models import AuditCheck, AuditCheckpoint, AuditEvent
+from app.models.audit_checks import CheckScope
 from tests.cli.conftest import count
 
 
@@ -52,3 +57,74 @@ def test_audit_verify_exits_1_and_names_the_altered_event(run, reference):
     assert result.exit_code == 1
     assert "BROKEN at seq 3" in result.output
     assert "2 events verified before it" in result.output
+
+
+# From the last checkpoint, or from the start --------------------------------------------
+
+
+def checkpoint_after_a_full_check() -> int:
+    """Run a full check as the worker does: the seq of the checkpoint it leaves."""
+    request_check(CheckScope.FULL, None)
+    db.session.commit()
+    [outcome] = run_due_checks(CheckPolicy())
+    assert outcome.status == "passed"
+    checkpoint = last_checkpoint(db.session)
+    assert checkpoint is not None
+    return checkpoint.seq
+
+
+def test_audit_verify_from_the_checkpoint_checks_only_the_newer_events(run, reference):
+    checkpoint = checkpoint_after_a_full_check()
+    for _ in range(3):
+        append_event(db.session, EventType.SIGNED_OUT, payload={})
+    db.session.commit()
+    head = chain_head(db.session)[0]
+
+    result = run("audit", "verify", "--from-checkpoint")
+
+    assert result.exit_code == 0, result.output
+    assert f"From the last checkpoint, event {checkpoint} (found intact " in result.output
+    assert f"checking events {checkpoint + 1} to {head}." in result.output
+    # The check's own result event and these three.
+    assert f"Audit chain OK: {head - checkpoint} events, head seq {head}" in result.output
+    assert head - checkpoint == 4
+
+
+def test_audit_verify_from_the_checkpoint_without_one_checks_from_the_first_event(run, reference):
+    result = run("audit", "verify", "--from-checkpoint")
+    assert result.exit_code == 0, result.output
+    assert "No checkpoint yet: checking every event from the first." in result.output
+    assert f"Audit chain OK: {count(AuditEvent)} events" in result.output
+
+
+def test_audit_verify_from_the_checkpoint_notices_its_event_was_changed(run, reference):
+    checkpoint = checkpoint_after_a_full_check()
+    tamper(f"UPDATE audit_events SET comment = 'edited later' WHERE seq = {checkpoint}")
+
+    result = run("audit", "verify", "--from-checkpoint")
+
+    assert result.exit_code == 1
+    assert f"BROKEN at seq {checkpoint}: hash mismatch" in result.output
+
+
+def test_audit_verify_from_the_start_notices_the_newest_events_were_removed(run, reference):
+    """The chain left is consistent with itself, but shorter than what was checked."""
+    checkpoint = checkpoint_after_a_full_check()
+    tamper(f"DELETE FROM audit_events WHERE seq >= {checkpoint}")
+
+    result = run("audit", "verify", "--from-start")
+
+    assert result.exit_code == 1
+    assert f"BROKEN at seq {checkpoint}: missing: the log ends at event {checkpoint - 1}" in (
+        result.output
+    )
+
+
+def test_audit_verify_writes_nothing(run, reference):
+    checkpoint_after_a_full_check()
+    before = (count(AuditEvent), count(AuditCheck), count(AuditCheckpoint))
+
+    for option in ("--from-start", "--from-checkpoint"):
+        assert run("audit", "verify", option).exit_code == 0
+
+    assert (count(AuditEvent), count(AuditCheck), count(AuditCheckpoint)) == before

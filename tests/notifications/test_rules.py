@@ -131,6 +131,20 @@ def test_an_approver_of_two_stages_is_not_told_the_next_waits_for_them(world: Wo
     )
 
 
+def test_nobody_is_told_a_stage_waits_for_them_where_they_may_not_decide(world: World):
+    # Filed it: an officer who also signs No10 may not decide their own request there.
+    filer = make_user(Role.OFFICER, Role.APPROVER, department=world.department, stages=("no10",))
+    request = world.submitted(author=filer)
+    # Decided another stage of it: Sally signed Security, so No10 is not hers to sign.
+    sally = world.security
+    sally.stage_codes = {"security", "no10"}
+    mark = last_id()
+    decide(request, sally, Outcome.APPROVE)
+    assert told_since(mark) == to("stage_waiting", world.no10, world.no10_2) | to(
+        "stage_approved", filer
+    )
+
+
 def test_auditors_and_admins_hear_nothing_even_with_stages_on_their_record(world: World):
     for user in (world.auditor, world.admin):
         user.stage_codes = {"security", "no10", "cabinet_office"}

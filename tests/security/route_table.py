@@ -24,11 +24,13 @@ from typing import Any
 from flask import Flask
 
 from app.api_tokens import allowed_scopes
+from app.audit.checks import request_check
 from app.audit.export import ExportFormat
 from app.audit.filters import AuditFilters
 from app.audit.manifest import filter_description
 from app.extensions import db
 from app.models import AccessRequest, User
+from app.models.audit_checks import CheckScope
 from app.operations.create_api_token import create_api_token
 from app.operations.create_request import create_request
 from app.operations.decide_stage import decide_stage
@@ -228,6 +230,13 @@ def a_failed_message(world: World) -> Subject:
     return Subject({"message_id": str(message.id)})
 
 
+def an_audit_check(world: World) -> Subject:
+    """A check of the audit chain the auditor asked for (waiting for the worker)."""
+    check, _queued = request_check(CheckScope.FULL, world.auditor)
+    db.session.commit()
+    return Subject({"check_id": str(check.id)})
+
+
 def a_password_link(world: World) -> Subject:
     """A new officer's one-time link to set their password."""
     user = make_user(Role.OFFICER, department=world.department)
@@ -276,6 +285,10 @@ def export_form(_use: Use, _subject: Subject) -> dict[str, Any]:
     return {"format": "csv"}
 
 
+def check_form(_use: Use, _subject: Subject) -> dict[str, Any]:
+    return {"scope": "routine"}
+
+
 def new_api_token_form(use: Use, _subject: Subject) -> dict[str, Any]:
     scopes = sorted(allowed_scopes(use.user)) if use.user is not None else []
     return {"name": "Dashboard", "scopes": scopes, "expires_in_days": "30"}
@@ -319,6 +332,10 @@ def change_password_form(_use: Use, _subject: Subject) -> dict[str, Any]:
         "new_password": NEW_PASSWORD,
         "confirm_password": NEW_PASSWORD,
     }
+
+
+def daily_digest_form(_use: Use, _subject: Subject) -> dict[str, Any]:
+    return {"frequency": "daily"}
 
 
 def set_password_form(_use: Use, _subject: Subject) -> dict[str, Any]:
@@ -545,6 +562,16 @@ ROUTES: tuple[Route, ...] = (
         form_page="/account/password",
         after=password_back,
     ),
+    # Everyone's choice of an email for each update or a daily digest.
+    route("GET", "/account/notifications", SIGNED_IN),
+    route(
+        "POST",
+        "/account/notifications",
+        SIGNED_IN,
+        success=302,
+        form=daily_digest_form,
+        form_page="/account/notifications",
+    ),
     route("GET", "/account/two-factor", SIGNED_IN),
     route("GET", ACCOUNT_SET_UP, SIGNED_IN, success_for=go_home(WITH_SECOND_FACTOR)),
     route(
@@ -683,11 +710,19 @@ ROUTES: tuple[Route, ...] = (
         form=decision_form,
         form_page="/review/<reference>/decide",
     ),
-    # Auditors: read and export; verifying writes nothing.
+    # Auditors: read, export, and ask for checks of the chain (the worker runs them).
     route("GET", "/audit-log/", {Who.AUDITOR}),
     route("POST", "/audit-log/export", {Who.AUDITOR}, form=export_form, form_page="/audit-log/"),
     route("GET", "/audit-log/verify", {Who.AUDITOR}),
-    route("POST", "/audit-log/verify", {Who.AUDITOR}, form_page="/audit-log/verify"),
+    route(
+        "POST",
+        "/audit-log/verify",
+        {Who.AUDITOR},
+        success=302,
+        form=check_form,
+        form_page="/audit-log/verify",
+    ),
+    route("GET", "/audit-log/verify/<int:check_id>", {Who.AUDITOR}, subject=an_audit_check),
     # Admins.
     route("GET", "/admin/", {Who.ADMIN}),
     route(

@@ -57,6 +57,7 @@ TOKEN_ROUTES = [row for row in ROUTES if "token_id" in row.variables]
 MANIFEST_ROUTES = [row for row in ROUTES if "seq" in row.variables]
 LINK_ROUTES = [row for row in ROUTES if "token" in row.variables]
 OUTBOX_ROUTES = [row for row in ROUTES if "message_id" in row.variables]
+CHECK_ROUTES = [row for row in ROUTES if "check_id" in row.variables]
 
 NO_SUCH_REFERENCE = "PRQ-2099-99999"
 
@@ -91,6 +92,7 @@ def test_every_route_naming_an_object_is_covered() -> None:
         MANIFEST_ROUTES,
         LINK_ROUTES,
         OUTBOX_ROUTES,
+        CHECK_ROUTES,
     )
     covered = {row.key for group in groups for row in group}
     naming = {row.key for row in ROUTES if row.variables and row.rule not in NOT_OBJECTS}
@@ -226,6 +228,17 @@ def test_an_outbox_message_that_does_not_exist_is_not_found(people, world, row, 
         with subtests.test(message_id=message_id):
             before = stored()
             response = attempt(people, Who.ADMIN, row, Subject({"message_id": message_id}))
+            assert response.status_code == 404
+            assert not changes(before, stored())
+
+
+@pytest.mark.parametrize("row", CHECK_ROUTES, ids=lambda row: row.key)
+def test_an_audit_check_that_does_not_exist_is_not_found(people, world, row, subtests):
+    people.ready(Who.AUDITOR)
+    for check_id in ("999999", str(2**31), str(2**63)):
+        with subtests.test(check_id=check_id):
+            before = stored()
+            response = attempt(people, Who.AUDITOR, row, Subject({"check_id": check_id}))
             assert response.status_code == 404
             assert not changes(before, stored())
 

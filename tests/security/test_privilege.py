@@ -168,12 +168,19 @@ def test_admin_and_audit_pages_take_no_other_method(people, world, who, subtests
 
 
 @pytest.mark.asvs("4.1.3")
-def test_verifying_the_audit_chain_writes_nothing(people, world):
+def test_asking_for_a_check_adds_the_check_and_its_audit_event_and_nothing_else(people, world):
     row = ROUTES_BY_KEY["POST /audit-log/verify"]
     people.ready(Who.AUDITOR)
     before = stored()
-    assert attempt(people, Who.AUDITOR, row, row.subject(world)).status_code == 200
-    assert not changes(before, stored())
+    assert attempt(people, Who.AUDITOR, row, row.subject(world)).status_code == 302
+    counts = dict(before.counts)
+    assert sorted(changes(before, stored())) == [
+        f"audit_checks: {counts['audit_checks']} rows, now {counts['audit_checks'] + 1}",
+        f"audit_events: {counts['audit_events']} rows, now {counts['audit_events'] + 1}",
+        "audit_head changed",
+    ]
+    newest = db.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
+    assert newest is not None and newest.event_type == EventType.AUDIT_CHECK_REQUESTED
 
 
 @pytest.mark.asvs("4.1.3")

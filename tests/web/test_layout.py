@@ -209,7 +209,8 @@ def test_the_admin_page_lists_users_departments_and_platforms(client_for, world)
         "Department for Science, Innovation and Technology",
         "Home Office",
         "TikTok",
-        "Security, then No10, then Cabinet Office",
+        "Security (5 working days), then No10 (5 working days), "
+        "then Cabinet Office (5 working days)",
     ):
         assert text in html, text
     assert "<form" not in html.split('id="main-content"')[1]  # read-only

@@ -14,14 +14,14 @@ from tests.web.client import csrf_token
 
 #: The auditor's pages. Only auditors read them: admins manage users and are themselves
 #: audited, so the trail stays with the people whose job is to check it.
-PAGES = ["/audit-log/", "/audit-log/verify"]
+PAGES = ["/audit-log/", "/audit-log/verify", "/audit-log/verify/1"]
 NOT_AUDITORS = ["officer", "security", "admin"]
 
 #: POST routes that change nothing an auditor could misuse: starting and ending a session
-#: (they write sign-in events, as for everyone), verifying the chain (reads only;
-#: test_verify.py shows it changes nothing) and exporting the trail (the auditor's own
-#: job: it records an audit_exported event and changes nothing else).
-NOT_STATE_CHANGING = {"auth.sign_in", "auth.sign_out", "audit_log.verify", "audit_log.export"}
+#: (they write sign-in events, as for everyone), asking for a check of the chain and
+#: exporting the trail (the auditor's own job: they record the check or the export, and
+#: its audit event, and change nothing else; test_verify.py and tests/security show it).
+NOT_STATE_CHANGING = {"auth.sign_in", "auth.sign_out", "audit_log.start_check", "audit_log.export"}
 #: The second step of signing in (a signed-in auditor is sent home from it) and setting
 #: up one's own second factor (theirs is set up already: sent back to the account page).
 NOT_STATE_CHANGING |= {
@@ -36,6 +36,8 @@ NOT_STATE_CHANGING |= {
 NOT_STATE_CHANGING |= {"account.change_password", "auth.set_password"}
 #: Everyone's own API tokens: their credentials, as their password is.
 NOT_STATE_CHANGING |= {"account.api_tokens"}
+#: Everyone's own choice of how they get emails: about them alone, as their password is.
+NOT_STATE_CHANGING |= {"account.notifications"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 

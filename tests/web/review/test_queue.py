@@ -325,6 +325,7 @@ def test_column_headings_link_to_each_sort_and_mark_the_current_one(client_for, 
         ("", "Platform"),
         ("none", "Submitted"),
         ("none", "Days waiting"),
+        ("none", "Decision due"),
     ]
     assert f'href="/review/?department={dsit}&amp;sort=reference&amp;order=desc">Reference' in head
     assert f'href="/review/?department={dsit}&amp;sort=department">Department' in head
