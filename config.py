@@ -13,6 +13,8 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from limits import parse_many
+
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = BASE_DIR / "instance"
 
@@ -47,6 +49,20 @@ def parse_closure_days(text: str) -> frozenset[date]:
     return frozenset(days)
 
 
+def parse_rate_limit(name: str, text: str) -> str:
+    """A Flask-Limiter limit such as "120 per minute" or "10/second;1000/hour"; a bad one
+    stops start-up, naming the setting."""
+    try:
+        if not parse_many(text):
+            raise ValueError(text)
+    except ValueError:
+        raise ValueError(
+            f"{name}: {text!r} is not a rate limit: write it as Flask-Limiter does, such as "
+            '"120 per minute" or "10/second;1000/hour"'
+        ) from None
+    return text
+
+
 class Config:
     """Settings for a running service; every value can come from the environment.
 
@@ -76,10 +92,10 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     #: Redis down: keep limiting, per process, rather than fail every sign-in.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
-    #: The JSON API's calls per token (Flask-Limiter's format); every answer says how many
-    #: are left in RateLimit-* headers (the IETF httpapi draft's names), 429 with
-    #: Retry-After (seconds) beyond it. RateLimit-Reset is the Unix time the window ends.
-    API_RATELIMIT = "120 per minute"
+    #: The JSON API's calls per token: API_RATELIMIT (Flask-Limiter's format), read in
+    #: __init__. Every answer says how many are left in RateLimit-* headers (the IETF
+    #: httpapi draft's names), 429 with Retry-After (seconds) beyond it. RateLimit-Reset is
+    #: the Unix time the window ends.
     RATELIMIT_HEADER_LIMIT = "RateLimit-Limit"
     RATELIMIT_HEADER_REMAINING = "RateLimit-Remaining"
     RATELIMIT_HEADER_RESET = "RateLimit-Reset"
@@ -160,6 +176,9 @@ class Config:
         #: days overdue a request is before `sla tick` tells the stage's leads.
         self.PERMIT_CLOSURE_DAYS: frozenset[date] = parse_closure_days(
             env.get("PERMIT_CLOSURE_DAYS", "")
+        )
+        self.API_RATELIMIT: str = parse_rate_limit(
+            "API_RATELIMIT", env.get("API_RATELIMIT", "120 per minute")
         )
         self.SLA_ESCALATE_AFTER_DAYS = int(env.get("SLA_ESCALATE_AFTER_DAYS", "2"))
         if self.SLA_ESCALATE_AFTER_DAYS < 0:

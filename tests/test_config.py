@@ -185,3 +185,19 @@ def test_rate_limits_share_redis_when_it_is_configured(monkeypatch):
     assert Config().RATELIMIT_STORAGE_URI == "redis://cache.internal:6379/0"
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://limits.internal:6379/1")
     assert Config().RATELIMIT_STORAGE_URI == "redis://limits.internal:6379/1"
+
+
+def test_the_apis_rate_limit_is_a_setting(monkeypatch):
+    assert Config().API_RATELIMIT == "120 per minute"
+    monkeypatch.setenv("API_RATELIMIT", "600 per minute;10000 per hour")
+    assert Config().API_RATELIMIT == "600 per minute;10000 per hour"
+
+
+@pytest.mark.parametrize("bad", ["lots", "120 a minute", "per minute"])
+def test_a_bad_api_rate_limit_stops_start_up_naming_it(monkeypatch, bad):
+    monkeypatch.setenv("API_RATELIMIT", bad)
+    with pytest.raises(ConfigurationError) as stopped:
+        create_app()
+    message = str(stopped.value.code)
+    assert message.startswith("Permit will not start: API_RATELIMIT: ")
+    assert "120 per minute" in message and "\n" not in message
