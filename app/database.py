@@ -58,3 +58,18 @@ def _configure_sqlite(engine: Engine, busy_timeout_seconds: int) -> None:
             connection.exec_driver_sql("BEGIN DEFERRED")
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def commit_keeping_loaded() -> None:
+    """Commit, and keep what the session has loaded as it is, not expired.
+
+    For a commit in the middle of a call that changed none of the rows already loaded
+    (an API call's claimed Idempotency-Key, its token's last use): the caller and their
+    token stay as authenticated, instead of being read again on their next use.
+    """
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True

@@ -16,6 +16,7 @@ import time
 from flask import Flask, Response, g, has_request_context, request
 from flask_login import current_user
 from pythonjsonlogger.json import JsonFormatter
+from sqlalchemy import inspect
 
 from app.web import correlation_id
 
@@ -69,7 +70,20 @@ def _log_request(response: Response) -> Response:
             "endpoint": request.endpoint,
             "status": response.status_code,
             "duration_ms": round(elapsed * 1000, 1),
-            "user_id": current_user.get_id() if current_user.is_authenticated else None,
+            "user_id": _user_id(),
         },
     )
     return response
+
+
+def _user_id() -> str | None:
+    """Who made the request, without a query: the person the request loaded, by the
+    identity SQLAlchemy keeps even once a commit has expired their row (reading
+    `current_user.id` then would load them, with their roles and stages, again)."""
+    loaded = g.get("_login_user")  # where Flask-Login keeps the person it loaded
+    if loaded is None:
+        return current_user.get_id() if current_user.is_authenticated else None
+    state = inspect(loaded, raiseerr=False)
+    if state is None or state.identity is None:  # anonymous
+        return None
+    return str(state.identity[0])

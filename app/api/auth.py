@@ -26,6 +26,7 @@ from app.api.problems import INSUFFICIENT_SCOPE, UNAUTHORIZED, ApiProblem
 from app.api_tokens import Scope, parse_token, secret_matches, token_refusal, usable_scopes
 from app.audit.chain import ActorSnapshot, Client, append_event
 from app.audit.events import EventType
+from app.database import commit_keeping_loaded
 from app.extensions import db
 from app.models.api import ApiToken
 from app.models.types import utcnow
@@ -74,8 +75,14 @@ def authenticate() -> None:
 
 
 def _note_use(token: ApiToken, now: datetime) -> None:
-    """Record when the token was last used, at most once a minute, in its own commit."""
+    """Record when the token was last used, at most once a minute, in its own commit.
+
+    Within the minute nothing is written: the call's work carries on in the look-up's
+    transaction, with the token and its owner as loaded (a commit would expire them, and
+    the next use of either would read them again)."""
     cutoff = now - LAST_USED_RESOLUTION
+    if token.last_used_at is not None and token.last_used_at >= cutoff:
+        return
     db.session.execute(
         update(ApiToken)
         .where(
@@ -85,8 +92,9 @@ def _note_use(token: ApiToken, now: datetime) -> None:
         .values(last_used_at=now)
         .execution_options(synchronize_session=False)
     )
-    # Ends the look-up's transaction too: the call's own work starts a fresh one.
-    db.session.commit()
+    # Ends the look-up's transaction too: the call's own work starts a fresh one, with
+    # the token and its owner still loaded.
+    commit_keeping_loaded()
 
 
 def current_token() -> ApiToken:

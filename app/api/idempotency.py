@@ -44,6 +44,7 @@ from app.api.problems import (
     ApiProblem,
 )
 from app.canonical_json import dumps as canonical_dumps
+from app.database import commit_keeping_loaded
 from app.extensions import db
 from app.models.api import IdempotencyKey
 from app.models.types import utcnow
@@ -113,7 +114,7 @@ def claim(user_id: int, key: str, digest: str, *, now: datetime | None = None) -
         .returning(IdempotencyKey.key)
     ).scalar_one_or_none()
     if inserted is not None:
-        db.session.commit()
+        commit_keeping_loaded()  # the caller's token and person stay loaded for the call
         return Claim(user_id, key)
     row = db.session.execute(
         select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)

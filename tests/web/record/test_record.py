@@ -17,7 +17,15 @@ from app.operations.withdraw_request import withdraw_request
 from app.workflow import Outcome
 from tests.web.client import page_title
 from tests.web.record.support import event_rows, hash_cells, summaries, summary, url
-from tests.web.review.support import at_stage, counting_queries, decide, element, forms_of, text_of
+from tests.web.review.support import (
+    at_stage,
+    counting_queries,
+    decide,
+    element,
+    forms_of,
+    queries,
+    text_of,
+)
 
 # Who may see it ---------------------------------------------------------------------------
 
@@ -350,4 +358,5 @@ def test_the_record_costs_the_same_queries_however_long_the_story(client_for, wo
     assert len(re.findall(r'id="revision-\d+"', large)) == 5
     assert len(re.findall(r'id="decision-\d+"', large)) == 1 + 4 * 2
     assert len(event_rows(large)) == 3 + 4 * 4
-    assert len(many) == len(few)
+    # Where a transaction begins depends on the test's one session, not on the page.
+    assert len(queries(many)) == len(queries(few))

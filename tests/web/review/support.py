@@ -100,6 +100,12 @@ def counting_queries(*, expire: bool = True) -> Iterator[list[str]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
+def queries(statements: list[str]) -> list[str]:
+    """The statements that ask something: not where a transaction happens to begin (that
+    depends on the test's one session, not on the page)."""
+    return [s for s in statements if not s.startswith("BEGIN")]
+
+
 def text_of(fragment: str) -> str:
     """A piece of HTML as the words a person reads: tags gone, spaces squeezed."""
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
