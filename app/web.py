@@ -23,8 +23,19 @@ def correlation_id() -> str:
 
 
 def client_from_request() -> Client:
-    """The audit chain's view of where this request came from."""
-    return Client(address=request.remote_addr, correlation_id=correlation_id())
+    """The audit chain's view of where this request came from: for an API call, with the
+    token it came with (never the token itself: its id, prefix and name)."""
+    token = g.get("api_token")
+    used = None
+    if token is not None:
+        used = {
+            "token_id": token.id,
+            "prefix": token.prefix,
+            "name": token.name,
+            "method": request.method,
+            "route": request.url_rule.rule if request.url_rule else request.path,
+        }
+    return Client(address=request.remote_addr, correlation_id=correlation_id(), api_token=used)
 
 
 def safe_next_path(value: str | None) -> str | None:

@@ -8,8 +8,8 @@ officer changes it and resubmits; Security, No10 and Cabinet Office approve in t
 Two things differ by channel and are left out before comparing (`journey_of`):
 - events the channel itself makes, which name no request: signing in and out, sessions
   and second factors for the browser (`SIGN_IN_SUCCEEDED`, `SIGNED_OUT`, `SESSION_EXPIRED`,
-  `TWO_FACTOR_*`, ...), `API_TOKEN_CREATED` and `API_TOKEN_USED` for the API (a token is
-  made, and each change through it is also recorded as the token's use);
+  `TWO_FACTOR_*`, ...), `API_TOKEN_CREATED` for the API (a token is made; each change
+  through it names it in the change's own event);
 - how many saves the content took: the screens save a section per page, a tool may send
   all of it in one PATCH, so a run of `REQUEST_UPDATED` events counts as one.
 """
@@ -32,9 +32,9 @@ CHANNEL_EVENTS = frozenset(
         EventType.TWO_FACTOR_ENROLLED,
         EventType.TWO_FACTOR_FAILED,
         EventType.RECOVERY_CODE_USED,
-        # The API's: the token made for the tool, and each change made with it.
+        # The API's: the token made for the tool (each change made with it names it in
+        # the change's own event).
         EventType.API_TOKEN_CREATED,
-        EventType.API_TOKEN_USED,
     }
 )
 

@@ -24,8 +24,6 @@ from sqlalchemy import or_, select, update
 
 from app.api.problems import INSUFFICIENT_SCOPE, UNAUTHORIZED, ApiProblem
 from app.api_tokens import Scope, parse_token, secret_matches, token_refusal, usable_scopes
-from app.audit.chain import ActorSnapshot, Client, append_event
-from app.audit.events import EventType
 from app.database import commit_keeping_loaded
 from app.extensions import db
 from app.models.api import ApiToken
@@ -139,20 +137,3 @@ def requires(scope: Scope) -> Callable[[Callable[P, R]], Callable[P, R]]:
         return guarded
 
     return decorator
-
-
-def record_token_use(token: ApiToken, *, client: Client) -> None:
-    """Append api_token_used for a change this call made, in the same transaction."""
-    append_event(
-        db.session,
-        EventType.API_TOKEN_USED,
-        actor=ActorSnapshot.of(token.user),
-        client=client,
-        payload={
-            "token_id": token.id,
-            "prefix": token.prefix,
-            "name": token.name,
-            "method": request.method,
-            "route": request.url_rule.rule if request.url_rule else request.path,
-        },
-    )

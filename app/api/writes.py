@@ -4,8 +4,9 @@
    (app.api.idempotency);
 2. run the view: it loads the request, checks If-Match, and calls one operation, which
    appends the change's own audit event;
-3. append `api_token_used` (which token made the change, app.api.auth), store the answer
-   with the key, and commit: the change, its events and the key's answer together.
+3. store the answer with the key, and commit: the change, its event and the key's answer
+   together. The operation's event says which token made the change (its payload's
+   `api_token`, from app.web.client_from_request): one event per change.
 
 A workflow refusal rolls the change back and becomes its problem (app.api.problems); its
 answer is stored with the key too, so a repeat gets the same refusal. Anything refused
@@ -28,10 +29,9 @@ from typing import Any
 from flask import Response, request
 
 from app.api import idempotency
-from app.api.auth import current_token, record_token_use
+from app.api.auth import current_token
 from app.api.problems import problem_for_refusal
 from app.extensions import db
-from app.web import client_from_request
 from app.workflow import Refusal
 
 #: What a view under `write` returns for flask-smorest to finish: the request, and its
@@ -85,7 +85,6 @@ def write(*, idempotent: bool) -> Callable[[Callable[..., Any]], Callable[..., R
                     db.session.rollback()
                 raise
             try:
-                record_token_use(token, client=client_from_request())
                 if held is not None:
                     idempotency.complete(held, response)
                 db.session.commit()

@@ -86,10 +86,13 @@ SYSTEM_ACTOR = ActorSnapshot(None, None, ())
 
 @dataclass(frozen=True)
 class Client:
-    """Where an action came from: the client address and the HTTP request's id."""
+    """Where an action came from: the client address and the HTTP request's id, and for
+    a call to the JSON API the token it came with (which every event it writes carries in
+    its payload as `api_token`: docs/audit-format.md)."""
 
     address: str | None = None
     correlation_id: str | None = None
+    api_token: Mapping[str, Any] | None = None
 
 
 NO_CLIENT = Client()
@@ -148,6 +151,8 @@ def append_event(
     rollback) decides whether the event and the change it records both happen.
     """
     payload = dict(payload or {})
+    if client.api_token is not None:
+        payload["api_token"] = dict(client.api_token)
     _check_payload(payload)
     _lock_chain(session)
     last_seq, prev_hash = chain_head(session)

@@ -51,7 +51,8 @@ class EventType(enum.StrEnum):
     API_TOKEN_CREATED = "api_token_created"
     #: A person revoked one of their API tokens.
     API_TOKEN_REVOKED = "api_token_revoked"
-    #: A change made through the API with a token, in the same transaction as the change.
+    #: Written until issue 15 for each change made through the API, beside the change's
+    #: own event; now that event carries the token in its payload (`api_token`).
     API_TOKEN_USED = "api_token_used"
     #: A person chose immediate emails or a daily digest on their account page.
     NOTIFICATION_FREQUENCY_CHANGED = "notification_frequency_changed"

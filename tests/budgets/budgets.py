@@ -6,10 +6,10 @@ Issue 15, 2026-12-06. Before, on SQLite (commit 5defe78):
 
 | call         | statements | commits |    | after: statements | commits |
 |--------------|-----------:|--------:|----|------------------:|--------:|
-| create       |         27 |       3 |    |                17 |       2 |
-| update       |         24 |       2 |    |                17 |       1 |
-| submit       |         30 |       2 |    |                23 |       1 |
-| decide       |         33 |       2 |    |                26 |       1 |
+| create       |         27 |       3 |    |                15 |       2 |
+| update       |         24 |       2 |    |                15 |       1 |
+| submit       |         30 |       2 |    |                21 |       1 |
+| decide       |         33 |       2 |    |                24 |       1 |
 | api list     |         11 |       1 |    |                 7 |       0 |
 | queue        |          9 |       0 |    |                 9 |       0 |
 | request page |         14 |       0 |    |                14 |       0 |
@@ -19,7 +19,10 @@ What changed: an API token's last use is written at most once a minute, and othe
 not at all, so a call no longer commits (and then reloads its token and person) for it
 (app/api/auth.py); the commits in the middle of a call (a claimed Idempotency-Key, the
 once-a-minute last use) keep the caller loaded (app.database.commit_keeping_loaded);
-and the request log names the caller without loading them again (app/logs.py).
+the request log names the caller without loading them again (app/logs.py); and an API
+write appends one audit event, its operation's, which names the token that made it
+(`api_token` in its payload), instead of a second `api_token_used` event: one read of the
+chain's head, and on PostgreSQL one taking of its advisory lock, per write.
 """
 
 from __future__ import annotations
@@ -42,11 +45,6 @@ class Budget:
         return self.postgresql if backend == "postgresql" else self.sqlite
 
 
-#: Each write appends its operation's event and `api_token_used`: two events, two reads
-#: of the chain's head, and on PostgreSQL two takings of the chain's advisory lock. One
-#: event per unit of work is issue 15's next step.
-CHAIN_HEAD = "FROM audit_events ORDER BY audit_events.seq DESC"
-CHAIN_LOCK = "pg_advisory_xact_lock"
 #: The selectin loaders of a person's roles and stages run again when a query returns a
 #: person already loaded (the request's requester, who is the caller).
 ROLES = "FROM user_roles"
@@ -55,17 +53,17 @@ STAGES = "FROM user_stages"
 #: queue counts the same rows for its pages.
 WAITING_COUNT = "SELECT count(*)"
 
-WRITE_REPEATS = frozenset({CHAIN_HEAD, CHAIN_LOCK})
+WRITE_REPEATS: frozenset[str] = frozenset()
 
 BUDGETS: dict[str, Budget] = {
     # Idempotency-Key: the key's claim commits first, so a repeat sees it (a 409 while the
     # first runs), then the work, its events and the key's answer commit together.
-    "create": Budget(17, 19, commits=2, repeats=WRITE_REPEATS),
-    "update": Budget(17, 19, commits=1, repeats=WRITE_REPEATS | {ROLES, STAGES}),
+    "create": Budget(15, 16, commits=2, repeats=WRITE_REPEATS),
+    "update": Budget(15, 16, commits=1, repeats=WRITE_REPEATS | {ROLES, STAGES}),
     # Writes the outbox rows for the first stage's approvers (one INSERT each: 2 here).
-    "submit": Budget(23, 24, commits=1, repeats=WRITE_REPEATS | {ROLES, STAGES}),
+    "submit": Budget(21, 21, commits=1, repeats=WRITE_REPEATS | {ROLES, STAGES}),
     # The decision, the next stage's messages and the officer's (3 INSERTs here).
-    "decide": Budget(26, 26, commits=1, repeats=WRITE_REPEATS),
+    "decide": Budget(24, 23, commits=1, repeats=WRITE_REPEATS),
     "api list": Budget(7, 7, repeats=frozenset({ROLES, STAGES})),
     "queue": Budget(9, 9, repeats=frozenset({WAITING_COUNT})),
     # Decided once: its decisions load their approver, with roles and stages.
