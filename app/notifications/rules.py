@@ -31,6 +31,8 @@ from app.models.notifications import DeliveryStatus, OutboxMessage
 from app.models.requests import AccessRequest
 from app.models.users import NotificationFrequency, User, UserStage
 from app.notifications.messages import Message, compose
+from app.operations.common import filers_of
+from app.workflow import Refusal, check_can_decide
 
 
 class Kind(enum.StrEnum):
@@ -65,17 +67,19 @@ def stage_leads(stage_code: str) -> list[User]:
     return [user for user in db.session.scalars(query).unique() if user.can_sign(stage_code)]
 
 
-def _may_decide(users: list[User], request: AccessRequest, stage: str) -> list[User]:
-    """Those of `users` the workflow lets decide `request` at `stage` (as app.workflow.
-    check_can_decide): not its filers, nor anyone who decided another stage of it."""
-    filers = {request.requester_id} | {revision.submitted_by_id for revision in request.revisions}
-    elsewhere = {d.approver_id for d in request.decisions if d.stage_code != stage}
-    return [user for user in users if user.id not in filers | elsewhere]
-
-
 def _deciders(request: AccessRequest, stage: str) -> list[User]:
-    """The approvers of `stage` who may decide `request` there."""
-    return _may_decide(stage_approvers(stage), request, stage)
+    """The approvers of `stage` whom the workflow lets decide `request` there (its own
+    rule, app.workflow.check_can_decide: not its filers, nor anyone who decided another of
+    its stages). `stage` is the request's current stage when the message is written."""
+    filers, decisions = filers_of(request), request.decisions
+    deciders = []
+    for user in stage_approvers(stage):
+        try:
+            check_can_decide(user, request, filers=filers, decisions=decisions)
+        except Refusal:
+            continue
+        deciders.append(user)
+    return deciders
 
 
 def _requester(request: AccessRequest) -> list[User]:
