@@ -16,10 +16,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from app.deadlines.clock import london_today
 from app.extensions import db
-from app.formatting import LONDON, uk_date
+from app.formatting import uk_date
 from app.models.notifications import DeliveryStatus, OutboxMessage
-from app.models.types import utcnow
 from app.models.users import User
 from app.notifications.messages import SERVICE
 
@@ -31,10 +31,6 @@ class DigestTally:
     told: int = 0
     #: People who already had today's digest when this run came to them.
     already: int = 0
-
-
-def london_today() -> date:
-    return utcnow().astimezone(LONDON).date()
 
 
 def gather_digests(day: date | None = None) -> DigestTally:
