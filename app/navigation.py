@@ -27,6 +27,8 @@ from app.roles import Role
 NavCount = Callable[[User], int]
 
 _COUNTS_KEY = "permit.nav_counts"
+#: g's key: counts the page itself worked out (`count_known`).
+_KNOWN_KEY = "permit_known_nav_counts"
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,12 @@ def nav_count(blueprint: Blueprint, endpoint: str) -> Callable[[NavCount], NavCo
     return decorator
 
 
+def count_known(endpoint: str, count: int) -> None:
+    """The page being drawn has counted what `endpoint`'s link counts (the unfiltered
+    queue, its total): the link shows that, and nothing is counted twice."""
+    g.setdefault(_KNOWN_KEY, {})[endpoint] = count
+
+
 def _counts(app: Flask) -> dict[str, NavCount]:
     return app.extensions.get(_COUNTS_KEY, {})
 
@@ -99,7 +107,10 @@ def navigation_items() -> list[dict[str, Any]]:
                 continue
             item: dict[str, Any] = {"href": url_for(link.endpoint), "text": link.text}
             if link.endpoint in counts:
-                count = counts[link.endpoint](current_user)
+                known = g.get(_KNOWN_KEY, {})
+                count = known.get(link.endpoint)
+                if count is None:
+                    count = counts[link.endpoint](current_user)
                 if count:
                     item["html"] = _link_html(link.text, count)
             if request.endpoint == link.endpoint:

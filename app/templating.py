@@ -8,15 +8,24 @@ an error summary's options).
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
 from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app
+from govuk_frontend_wtf.gov_form_base import GovFormBase
 from govuk_frontend_wtf.main import WTFormsHelpers
 from jinja2 import ChoiceLoader, PackageLoader, PrefixLoader
+from markupsafe import Markup
 
 from app import formatting
 from app.navigation import navigation_items
 from app.security_headers import csp_nonce
+
+#: Form fields whose HTML each process keeps (`_render_widget`): a few hundred kilobytes.
+WIDGETS_REMEMBERED = 512
+_WIDGETS_KEY = "permit.widgets"
 
 
 def register_templates(app: Flask) -> None:
@@ -35,6 +44,8 @@ def register_templates(app: Flask) -> None:
         ]
     )
     WTFormsHelpers(app)
+    app.extensions[_WIDGETS_KEY] = WidgetCache(WIDGETS_REMEMBERED)
+    GovFormBase.render = _render_widget  # type: ignore[method-assign]
     app.add_template_filter(formatting.uk_date, "uk_date")
     app.add_template_filter(formatting.uk_day_date, "uk_day_date")
     app.add_template_filter(formatting.uk_time, "uk_time")
@@ -52,3 +63,76 @@ def register_templates(app: Flask) -> None:
 def _per_response_values() -> dict[str, Any]:
     # govuk_frontend_jinja/template.html puts `cspNonce` on its one inline script.
     return {"cspNonce": csp_nonce()}
+
+
+def _render_widget(widget: GovFormBase, params: dict[str, Any]) -> Markup:
+    """A govuk-frontend-wtf field, drawn from its template with nothing but `params`, and
+    remembered: the same field with the same params is the same HTML.
+
+    The library's own `render` goes through Flask's render_template, and the GOV.UK macros
+    it calls (each importing others inside its body) are slow: the audit log's seven
+    filter fields took more than half of that page's time, drawn the same on every visit.
+    The widget templates read only `params`, so the output depends on nothing else."""
+    template_name: str = widget.template  # type: ignore[attr-defined]
+    key = _frozen(params)
+    widgets: WidgetCache | None = current_app.extensions.get(_WIDGETS_KEY)
+    if widgets is None:  # an app that did not register_templates: draw, do not keep
+        key = None
+    if widgets is not None and key is not None:
+        found = widgets.get((template_name, key))
+        if found is not None:
+            return found
+    html = Markup(current_app.jinja_env.get_template(template_name).render(params=params))
+    if widgets is not None and key is not None:
+        widgets.put((template_name, key), html)
+    return html
+
+
+def _frozen(value: Any) -> Hashable | None:
+    """`value` (params: dicts, lists, text, numbers) as a hashable key that tells apart
+    what renders differently (Markup from text, True from 1); None if it holds anything
+    else, which is then drawn without being remembered."""
+    if isinstance(value, Markup):
+        return ("markup", str(value))
+    if isinstance(value, str):
+        return ("text", value)
+    if isinstance(value, bool) or value is None:
+        return ("const", value)
+    if isinstance(value, int | float):
+        return ("number", type(value).__name__, value)
+    if isinstance(value, dict):
+        items = []
+        for name, item in value.items():
+            frozen = _frozen(item)
+            if frozen is None or not isinstance(name, str):
+                return None
+            items.append((name, frozen))
+        return ("dict", tuple(sorted(items)))
+    if isinstance(value, list | tuple):
+        members = [_frozen(item) for item in value]
+        return None if any(m is None for m in members) else ("list", tuple(members))
+    return None
+
+
+class WidgetCache:
+    """The HTML of the fields drawn most recently, at most `size` of them (the least
+    recently used goes first). Thread-safe, for threaded workers."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._entries: OrderedDict[Hashable, Markup] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Markup | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: Hashable, html: Markup) -> None:
+        with self._lock:
+            self._entries[key] = html
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models.sessions import UserSession
 from app.models.types import utcnow
-from app.models.users import User
+from app.models.users import User, with_roles_and_stages
 
 #: last_seen_at is written at most this often: a write per request would cost more than
 #: the idle timeout's precision is worth.
@@ -69,7 +70,14 @@ def open_session(user: User, *, client_address: str | None = None) -> tuple[User
 
 
 def find_session(token: str) -> UserSession | None:
-    return db.session.scalar(select(UserSession).where(UserSession.token_hash == token_hash(token)))
+    """The session with this token, and its person with their roles and stages: one
+    statement, since every signed-in page starts here."""
+    query = (
+        select(UserSession)
+        .where(UserSession.token_hash == token_hash(token))
+        .options(*with_roles_and_stages(joinedload(UserSession.user)))
+    )
+    return db.session.execute(query).unique().scalar_one_or_none()
 
 
 def expiry_reason(row: UserSession, now: datetime, timeouts: Timeouts) -> EndReason | None:

@@ -52,6 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from load_client import FORWARDED, Browser, People
+from load_profile import record, summary
 from load_sql import Database, Postgres, Sqlite, Step, percentile
 
 BENCH = Path(__file__).resolve().parent
@@ -618,7 +619,15 @@ def measure_call(call: Call, ctx: Context) -> None:
             if target == "floor":
                 runs[target] = wrk.run(target, ctx.floor.port, call.floor, args.duration)
             else:
-                runs[target] = wrk.run(target, ctx.permit.port, permit_load(), args.duration)
+                this = permit_load()
+                spy = None
+                if args.profile and number == 1:
+                    out = args.profile / f"{call.name}.txt"
+                    spy = record(ctx.permit.process.pid, args.duration, out)
+                runs[target] = wrk.run(target, ctx.permit.port, this, args.duration)
+                if spy is not None:
+                    spy.wait(timeout=60)
+                    (args.profile / f"{call.name}.summary.txt").write_text(summary(out) + "\n")
         call.rounds.append((runs["floor"], runs["Permit"]))
     if call.kind != "write":
         note(f"  Permit at one connection, {args.single_duration:g} s")
@@ -842,6 +851,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="where Permit's code is (default: the repository this bench is in)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the database and the logs")
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="a folder: py-spy records each call's first Permit round there "
+        "(bench/load_profile.py), raw stacks and a summary per call",
+    )
     return parser.parse_args(argv)
 
 
@@ -882,6 +897,8 @@ def seed(db: Database, app_dir: Path, env: dict[str, str], args: argparse.Namesp
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
     app_dir = args.app_dir.resolve()
     if not (app_dir / "wsgi.py").exists():
         raise SystemExit(f"{app_dir} has no wsgi.py: give --app-dir Permit's code")

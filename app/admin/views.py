@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, render_template
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.admin import blueprint
 from app.admin.queries import failed_count
@@ -20,9 +21,15 @@ def index() -> str:
     # Users load their roles, stages and department eagerly: a fixed number of queries.
     return render_template(
         "admin/index.html",
-        users=db.session.scalars(select(User).order_by(User.email)).all(),
+        users=db.session.scalars(
+            select(User)
+            .order_by(User.email)
+            .options(selectinload(User.role_rows), selectinload(User.stage_rows))
+        ).all(),
         departments=db.session.scalars(select(Department).order_by(Department.name)).all(),
-        platforms=db.session.scalars(select(Platform).order_by(Platform.name)).all(),
+        platforms=db.session.scalars(
+            select(Platform).order_by(Platform.name).options(selectinload(Platform.pipeline))
+        ).all(),
         stage_names={
             code: name for code, name in db.session.execute(select(Stage.code, Stage.name))
         },

@@ -21,6 +21,7 @@ from typing import ParamSpec, TypeVar
 from flask import g, request
 from flask_login import AnonymousUserMixin
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import joinedload
 
 from app.api.problems import INSUFFICIENT_SCOPE, UNAUTHORIZED, ApiProblem
 from app.api_tokens import Scope, parse_token, secret_matches, token_refusal, usable_scopes
@@ -28,7 +29,7 @@ from app.database import commit_keeping_loaded
 from app.extensions import db
 from app.models.api import ApiToken
 from app.models.types import utcnow
-from app.models.users import User
+from app.models.users import User, with_roles_and_stages
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -59,7 +60,16 @@ def authenticate() -> None:
     if parsed is None:
         raise _unauthorized("The Authorization header does not hold a Permit API token")
     prefix, secret = parsed
-    token = db.session.scalar(select(ApiToken).where(ApiToken.prefix == prefix))
+    # The token, its owner, their department, roles and stages: one statement.
+    token = (
+        db.session.execute(
+            select(ApiToken)
+            .where(ApiToken.prefix == prefix)
+            .options(*with_roles_and_stages(joinedload(ApiToken.user)))
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if not secret_matches(secret, token.secret_hash if token is not None else _NO_SUCH_HASH):
         raise _unauthorized("The token is not valid")
     assert token is not None

@@ -162,7 +162,7 @@ def change_request(changes: dict[str, Any], reference: str) -> Answer:
     Only the fields given change. Each change is checked as it would be saved (types,
     lengths, dates in order); completeness is checked when you submit.
     """
-    access_request = load_request(reference)
+    access_request = load_request(reference, for_update=True)
     version = version_for_change(access_request)
     update_request(
         access_request,
@@ -187,7 +187,7 @@ def submit(reference: str) -> Answer:
     request that is not complete is refused (422, invalid-content, each missing answer
     in `errors`).
     """
-    access_request = load_request(reference)
+    access_request = load_request(reference, for_update=True)
     version = version_for_change(access_request)
     submit_request(access_request, caller(), version=version, client=client_from_request())
     return access_request, etag_headers(access_request)
@@ -205,7 +205,7 @@ def resubmit(reference: str) -> Answer:
     Its content is frozen as a new revision and every stage decides again, from the
     first: earlier approvals were of other content.
     """
-    access_request = load_request(reference)
+    access_request = load_request(reference, for_update=True)
     version = version_for_change(access_request)
     resubmit_request(access_request, caller(), version=version, client=client_from_request())
     return access_request, etag_headers(access_request)
@@ -224,7 +224,7 @@ def withdraw(withdrawal: dict[str, Any], reference: str) -> Answer:
     A draft, a request in review or one sent back for changes may be withdrawn; the
     reason, if given, goes into the audit trail.
     """
-    access_request = load_request(reference)
+    access_request = load_request(reference, for_update=True)
     version = version_for_change(access_request)
     withdraw_request(
         access_request,

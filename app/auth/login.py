@@ -69,7 +69,7 @@ def load_user(user_id: str) -> User | None:
     row = find_session(token)
     if row is None or row.user_id != int(user_id) or row.ended_at is not None:
         return None
-    user = db.session.get(User, row.user_id)
+    user = row.user  # loaded with the session (find_session)
     if user is None or not user.active:
         return None
     now = utcnow()

@@ -54,7 +54,8 @@ class Platform(Model):
         order_by="PipelineStage.position",
         collection_class=ordering_list("position"),
         cascade="all, delete-orphan",
-        lazy="selectin",
+        # Read when a request's stages are needed (a submission, a decision, the request
+        # page), not with every request a list shows.
     )
 
     @property

@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
 from app.models.types import UTCDateTime
+from app.models.users import User
 
 
 class UserSession(Model):
@@ -32,6 +33,9 @@ class UserSession(Model):
     #: `app.auth.sessions.EndReason` value.
     end_reason: Mapped[str | None] = mapped_column(String(32))
     client_address: Mapped[str | None] = mapped_column(String(64))
+
+    #: Read with the session by `app.user_sessions.find_session`, roles and stages too.
+    user: Mapped[User] = relationship()
 
 
 class RecoveryCode(Model):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, validates
 
 from app.extensions import Model
 from app.models.departments import Department
@@ -73,10 +74,11 @@ class User(UserMixin, Model):
     )
 
     department: Mapped[Department | None] = relationship(lazy="joined")
-    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
-    stage_rows: Mapped[list[UserStage]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    # Read when asked for, not with every person loaded: a request's requester or a
+    # decision's approver is shown by name. Whoever is calling is loaded with both in
+    # one statement (`with_roles_and_stages`), and lists of people that need them say so.
+    role_rows: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan")
+    stage_rows: Mapped[list[UserStage]] = relationship(cascade="all, delete-orphan")
 
     @validates("email")
     def _normalise_email(self, _key: str, value: str) -> str:
@@ -130,6 +132,16 @@ class User(UserMixin, Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+def with_roles_and_stages(path: Any = None) -> list[Any]:
+    """Loader options reading people's roles and stages in the statement that reads them:
+    for the person calling (`path` None: the query selects User) or the people a
+    relationship reaches (`path`, such as `joinedload(ApiToken.user)`). The statement's
+    result must then be made `.unique()`."""
+    if path is None:
+        return [joinedload(User.role_rows), joinedload(User.stage_rows)]
+    return [path.joinedload(User.role_rows), path.joinedload(User.stage_rows)]
 
 
 def normalise_email(value: str) -> str:

@@ -29,7 +29,7 @@ from app.extensions import db
 from app.models.audit import AuditEvent
 from app.models.notifications import DeliveryStatus, OutboxMessage
 from app.models.requests import AccessRequest
-from app.models.users import NotificationFrequency, User, UserStage
+from app.models.users import NotificationFrequency, User, UserStage, with_roles_and_stages
 from app.notifications.messages import Message, compose
 from app.operations.common import filers_of
 from app.workflow import Refusal, check_can_decide
@@ -53,7 +53,12 @@ class Kind(enum.StrEnum):
 
 def stage_approvers(stage_code: str) -> list[User]:
     """Everyone who may sign `stage_code` now."""
-    query = select(User).join(UserStage).where(UserStage.stage_code == stage_code)
+    query = (
+        select(User)
+        .join(UserStage)
+        .where(UserStage.stage_code == stage_code)
+        .options(*with_roles_and_stages())
+    )
     return [user for user in db.session.scalars(query).unique() if user.can_sign(stage_code)]
 
 
@@ -63,6 +68,7 @@ def stage_leads(stage_code: str) -> list[User]:
         select(User)
         .join(UserStage)
         .where(UserStage.stage_code == stage_code, UserStage.lead.is_(True))
+        .options(*with_roles_and_stages())
     )
     return [user for user in db.session.scalars(query).unique() if user.can_sign(stage_code)]
 

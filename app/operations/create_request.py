@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit.chain import NO_CLIENT, ActorSnapshot, Client, append_event
 from app.audit.events import EventType
@@ -21,19 +21,19 @@ from app.workflow import InvalidContent, NotYourDepartment, Status, check_active
 
 
 def next_reference(year: int) -> str:
-    """The next reference in `year`, such as PRQ-2026-00042; locks the year's counter."""
+    """The next reference in `year`, such as PRQ-2026-00042; locks the year's counter.
+
+    One statement: the year's row is made or moved on, and its new number returned."""
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.session.execute(
-        insert(ReferenceCounter)
-        .values(year=year, last_number=0)
-        .on_conflict_do_nothing(index_elements=["year"])
-    )
-    counter = db.session.execute(
-        select(ReferenceCounter).where(ReferenceCounter.year == year).with_for_update()
+    statement = insert(ReferenceCounter).values(year=year, last_number=1)
+    number = db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["year"],
+            set_={"last_number": ReferenceCounter.last_number + 1},
+        ).returning(ReferenceCounter.last_number)
     ).scalar_one()
-    counter.last_number += 1
-    return f"PRQ-{year}-{counter.last_number:05d}"
+    return f"PRQ-{year}-{number:05d}"
 
 
 def create_request(
@@ -67,6 +67,9 @@ def create_request(
     )
     db.session.add(request)
     db.session.flush()
+    # A new draft has neither: known without asking the database.
+    set_committed_value(request, "revisions", [])
+    set_committed_value(request, "decisions", [])
     append_event(
         db.session,
         EventType.REQUEST_CREATED,

@@ -74,15 +74,17 @@ def decide_stage(
         conditions=conditions,
         decided_at=utcnow(),
     )
-    db.session.add(decision)
     source = request.status
-    request.status = str(target)
-    request.current_stage = (
-        next_stage(stage, revision.pipeline) if target is Status.IN_REVIEW else None
-    )
-    # The next stage's clock starts now; any other outcome stops the clock.
-    set_stage_clock(request, decision.decided_at)
-    bump_version(request)
+    # One UPDATE of the request: the clock's read of the pipeline must not flush half of it.
+    with db.session.no_autoflush:
+        db.session.add(decision)
+        request.status = str(target)
+        request.current_stage = (
+            next_stage(stage, revision.pipeline) if target is Status.IN_REVIEW else None
+        )
+        # The next stage's clock starts now; any other outcome stops the clock.
+        set_stage_clock(request, decision.decided_at)
+        bump_version(request)
     db.session.flush()
     payload: dict[str, object] = {
         "outcome": str(outcome),

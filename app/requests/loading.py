@@ -9,16 +9,27 @@ from sqlalchemy import select
 from app.access import can_view
 from app.extensions import db
 from app.models.requests import AccessRequest
+from app.operations.common import mark_locked
 
 
-def load_request(reference: str) -> AccessRequest:
+def load_request(reference: str, *, for_update: bool = False) -> AccessRequest:
     """The request with this reference, or 404 when it does not exist or the signed-in
-    person may not see it (so its existence does not leak to other departments)."""
+    person may not see it (so its existence does not leak to other departments).
+
+    `for_update`: for a call that changes it, as its first read of the request. The row
+    is read locked until commit (FOR UPDATE on PostgreSQL), so the version a precondition
+    is checked against is the one the change applies to, and the operation's own lock
+    (`app.operations.common.lock_request`) has nothing left to read again."""
     if "\x00" in reference:  # PostgreSQL refuses NUL in a query: no reference has one
         abort(404)
-    request = db.session.scalar(
-        select(AccessRequest).where(AccessRequest.reference == reference.upper())
-    )
+    query = select(AccessRequest).where(AccessRequest.reference == reference.upper())
+    if for_update:
+        # OF: the outer-joined current stage is not a row to lock (PostgreSQL refuses).
+        # The call's first read of the request, so what it finds is what the lock holds.
+        query = query.with_for_update(of=AccessRequest)
+    request = db.session.scalar(query)
     if request is None or not can_view(current_user, request):
         abort(404)
+    if for_update:
+        mark_locked(request)
     return request

@@ -100,7 +100,7 @@ def new() -> ResponseReturnValue:
 
 @blueprint.route("/<reference>/edit/<section>", methods=["GET", "POST"])
 def edit(reference: str, section: str) -> ResponseReturnValue:
-    access_request = load_request(reference)
+    access_request = load_request(reference, for_update=request.method == "POST")
     if not _may_take(access_request, Action.EDIT):
         return _moved_on(access_request)
     page = SECTIONS.get(section)
@@ -155,7 +155,7 @@ def check(reference: str) -> ResponseReturnValue:
 
 @blueprint.post("/<reference>/submit")
 def submit(reference: str) -> ResponseReturnValue:
-    access_request = load_request(reference)
+    access_request = load_request(reference, for_update=True)
     action = _submit_action(access_request)
     check_officer_action(current_user, access_request, action)
     form = SubmitForm()
@@ -201,7 +201,7 @@ def submitted(reference: str) -> ResponseReturnValue:
 
 @blueprint.route("/<reference>/withdraw", methods=["GET", "POST"])
 def withdraw(reference: str) -> ResponseReturnValue:
-    access_request = load_request(reference)
+    access_request = load_request(reference, for_update=request.method == "POST")
     if not _may_take(access_request, Action.WITHDRAW):
         return _moved_on(access_request)
     form = WithdrawForm(obj=access_request)

@@ -87,7 +87,7 @@ def already_decided(access_request: AccessRequest, stage_code: str) -> AlreadyDe
 @blueprint.route("/<reference>/decide", methods=["GET", "POST"])
 @role_required(Role.APPROVER)
 def decide(reference: str) -> ResponseReturnValue:
-    access_request = load_request(reference)
+    access_request = load_request(reference, for_update=request.method == "POST")
     form = DecisionForm()
     if request.method == "GET":
         form.stage.data = access_request.current_stage or ""

@@ -11,7 +11,7 @@ from app.auth.guards import role_required
 from app.formatting import LONDON
 from app.models.types import utcnow
 from app.models.users import User
-from app.navigation import nav_count
+from app.navigation import count_known, nav_count
 from app.review import blueprint
 from app.review.forms import QueueFilterForm
 from app.review.queries import (
@@ -49,6 +49,8 @@ def queue() -> str:
         page=request.args.get("page", 1, type=int) or 1,
     )
     page = queue_page(current_user, query)
+    if query.department_id is None and query.platform_id is None:
+        count_known("review.queue", page.total)  # every request awaiting them: the link's
     return render_template(
         "review/queue.html",
         filters=filters,

@@ -2,27 +2,45 @@
 call may send, on each database, counted by tests/budgets/counting.py with an empty
 session per call, as in production. A change that raises a budget says why, here.
 
-Issue 15, 2026-12-06. Before, on SQLite (commit 5defe78):
+Issue 15. Statements on SQLite / PostgreSQL (PostgreSQL's `BEGIN` and `COMMIT` not
+counted; SQLite's `BEGIN IMMEDIATE` not counted either), and commits:
 
-| call         | statements | commits |    | after: statements | commits |
-|--------------|-----------:|--------:|----|------------------:|--------:|
-| create       |         27 |       3 |    |                15 |       2 |
-| update       |         24 |       2 |    |                15 |       1 |
-| submit       |         30 |       2 |    |                21 |       1 |
-| decide       |         33 |       2 |    |                24 |       1 |
-| api list     |         11 |       1 |    |                 7 |       0 |
-| queue        |          9 |       0 |    |                 9 |       0 |
-| request page |         14 |       0 |    |                14 |       0 |
-| audit log    |          8 |       0 |    |                 8 |       0 |
+| call         | before (5defe78) | 2026-12-06 (89b08d0, 3a94e22) | 2026-12-07 | commits |
+|--------------|-----------------:|------------------------------:|-----------:|--------:|
+| create       |            27/29 |                         15/16 |        8/9 | 3 → 2   |
+| update       |            24/26 |                         15/16 |        7/8 | 2 → 1   |
+| submit       |            30/34 |                         21/21 |      12/12 | 2 → 1   |
+| decide       |            33/39 |                         24/23 |      13/12 | 2 → 1   |
+| api list     |            11/11 |                           7/7 |        2/2 | 1 → 0   |
+| queue        |              9/9 |                           9/9 |        5/5 | 0       |
+| request page |            14/15 |                         14/14 |        6/6 | 0       |
+| audit log    |              8/8 |                           8/8 |        5/5 | 0       |
 
-What changed: an API token's last use is written at most once a minute, and otherwise
-not at all, so a call no longer commits (and then reloads its token and person) for it
-(app/api/auth.py); the commits in the middle of a call (a claimed Idempotency-Key, the
-once-a-minute last use) keep the caller loaded (app.database.commit_keeping_loaded);
+What changed on 2026-12-06: an API token's last use is written at most once a minute, and
+otherwise not at all, so a call no longer commits (and then reloads its token and person)
+for it (app/api/auth.py); the commits in the middle of a call (a claimed Idempotency-Key,
+the once-a-minute last use) keep the caller loaded (app.database.commit_keeping_loaded);
 the request log names the caller without loading them again (app/logs.py); and an API
 write appends one audit event, its operation's, which names the token that made it
-(`api_token` in its payload), instead of a second `api_token_used` event: one read of the
-chain's head, and on PostgreSQL one taking of its advisory lock, per write.
+(`api_token` in its payload), instead of a second `api_token_used` event.
+
+What changed on 2026-12-07:
+- Whoever calls is read in one statement: the API token or the signed-in session with
+  the person, their department, roles and stages joined (app.models.users
+  .with_roles_and_stages), instead of one statement and two selectin loads.
+- A person's roles and stages, and a platform's pipeline, are read when asked for, not
+  with every person or request loaded: a list of 50 requests no longer reads its
+  requesters' roles, nor a request page its approvers'.
+- A write reads its request locked in the first place (`load_request(for_update=True)`),
+  instead of reading it, locking it and reading it all again.
+- A reference is one statement (INSERT ... ON CONFLICT DO UPDATE ... RETURNING), not
+  three; a new draft knows it has no revisions or decisions without asking.
+- The people a message goes to come with their roles and stages in one statement; a
+  decision's change to its request is one UPDATE (no flush half-way).
+- The unfiltered queue's total is the navigation's count: counted once.
+
+On PostgreSQL the outbox rows of one write go in one INSERT (SQLAlchemy's
+insertmanyvalues); SQLite gets one INSERT each, which is why submit and decide differ.
 """
 
 from __future__ import annotations
@@ -45,28 +63,19 @@ class Budget:
         return self.postgresql if backend == "postgresql" else self.sqlite
 
 
-#: The selectin loaders of a person's roles and stages run again when a query returns a
-#: person already loaded (the request's requester, who is the caller).
-ROLES = "FROM user_roles"
-STAGES = "FROM user_stages"
-#: Every page's navigation counts the requests waiting for an approver; the unfiltered
-#: queue counts the same rows for its pages.
-WAITING_COUNT = "SELECT count(*)"
-
 WRITE_REPEATS: frozenset[str] = frozenset()
 
 BUDGETS: dict[str, Budget] = {
     # Idempotency-Key: the key's claim commits first, so a repeat sees it (a 409 while the
     # first runs), then the work, its events and the key's answer commit together.
-    "create": Budget(15, 16, commits=2, repeats=WRITE_REPEATS),
-    "update": Budget(15, 16, commits=1, repeats=WRITE_REPEATS | {ROLES, STAGES}),
-    # Writes the outbox rows for the first stage's approvers (one INSERT each: 2 here).
-    "submit": Budget(21, 21, commits=1, repeats=WRITE_REPEATS | {ROLES, STAGES}),
-    # The decision, the next stage's messages and the officer's (3 INSERTs here).
-    "decide": Budget(24, 23, commits=1, repeats=WRITE_REPEATS),
-    "api list": Budget(7, 7, repeats=frozenset({ROLES, STAGES})),
-    "queue": Budget(9, 9, repeats=frozenset({WAITING_COUNT})),
-    # Decided once: its decisions load their approver, with roles and stages.
-    "request page": Budget(14, 14, repeats=frozenset({ROLES, STAGES})),
-    "audit log": Budget(8, 8),
+    "create": Budget(8, 9, commits=2, repeats=WRITE_REPEATS),
+    "update": Budget(7, 8, commits=1, repeats=WRITE_REPEATS),
+    # Writes the outbox rows for the first stage's approvers (one INSERT each on SQLite).
+    "submit": Budget(12, 12, commits=1, repeats=WRITE_REPEATS),
+    # The decision, the next stage's messages and the officer's.
+    "decide": Budget(13, 12, commits=1, repeats=WRITE_REPEATS),
+    "api list": Budget(2, 2),
+    "queue": Budget(5, 5),
+    "request page": Budget(6, 6),
+    "audit log": Budget(5, 5),
 }
