@@ -46,6 +46,8 @@ def register_templates(app: Flask) -> None:
     WTFormsHelpers(app)
     app.extensions[_WIDGETS_KEY] = WidgetCache(WIDGETS_REMEMBERED)
     GovFormBase.render = _render_widget  # type: ignore[method-assign]
+    app.add_template_global(remembered_component, "remembered_component")
+    app.add_template_global(component_slot, "component_slot")
     app.add_template_filter(formatting.uk_date, "uk_date")
     app.add_template_filter(formatting.uk_day_date, "uk_day_date")
     app.add_template_filter(formatting.uk_time, "uk_time")
@@ -86,6 +88,34 @@ def _render_widget(widget: GovFormBase, params: dict[str, Any]) -> Markup:
     if widgets is not None and key is not None:
         widgets.put((template_name, key), html)
     return html
+
+
+def remembered_component(name: str, params: dict[str, Any], **fills: Markup) -> Markup:
+    """A GOV.UK Frontend component drawn by its macro, such as
+    `remembered_component("service-navigation", {...})` for govukServiceNavigation, and
+    remembered by its params as form fields are (`_render_widget`): for the parts of the
+    layout every page draws the same for the same person (header, navigation, banner).
+
+    What changes from one request to the next (a CSRF token) stays out of the key: put
+    `component_slot("sign_out")` where it goes in `params` and pass it as `sign_out=...`."""
+    template_name = f"govuk_frontend_jinja/components/{name}/macro.html"
+    key = _frozen(params)
+    widgets: WidgetCache | None = current_app.extensions.get(_WIDGETS_KEY)
+    html = widgets.get((template_name, key)) if widgets is not None and key is not None else None
+    if html is None:
+        macro_name = "govuk" + "".join(part.capitalize() for part in name.split("-"))
+        module = current_app.jinja_env.get_template(template_name).module
+        html = Markup(getattr(module, macro_name)(params))
+        if widgets is not None and key is not None:
+            widgets.put((template_name, key), html)
+    for slot, value in fills.items():
+        html = Markup(html.replace(component_slot(slot), value))
+    return html
+
+
+def component_slot(name: str) -> Markup:
+    """Where `remembered_component` puts what its caller passes as `name`."""
+    return Markup(f"<!--permit-slot:{name}-->")
 
 
 def _frozen(value: Any) -> Hashable | None:

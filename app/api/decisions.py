@@ -37,7 +37,7 @@ def decide(decision: dict[str, Any], reference: str) -> Answer:
     stage, as you saw it at the version in If-Match. Answers with the request as it now
     stands: the decision is the last of its `decisions`.
     """
-    access_request = load_request(reference, for_update=True)
+    access_request = load_request(reference, for_update=True, with_history=True)
     version = version_for_change(access_request)
     decide_stage(
         access_request,

@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import url_for
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy.orm import lazyload, load_only
 
 from app.access import can_view
 from app.api.auth import caller, requires
@@ -65,6 +66,27 @@ def visible_to(viewer: User) -> ColumnElement[bool]:
     return or_(*clauses) if clauses else false()
 
 
+#: A list reads what RequestSummarySchema shows (and can_view checks), with the
+#: department and platform joined: not the content, the requester or the stage.
+SUMMARY_ONLY = (
+    load_only(
+        AccessRequest.reference,
+        AccessRequest.status,
+        AccessRequest.department_id,
+        AccessRequest.platform_id,
+        AccessRequest.kind,
+        AccessRequest.account_handle,
+        AccessRequest.current_stage,
+        AccessRequest.version,
+        AccessRequest.created_at,
+        AccessRequest.updated_at,
+        AccessRequest.submitted_at,
+    ),
+    lazyload(AccessRequest.requester),
+    lazyload(AccessRequest.stage),
+)
+
+
 @blueprint.route("/requests", methods=["GET"], tags=TAGS)
 @requires(Scope.REQUESTS_READ)
 @blueprint.arguments(RequestListArgsSchema, location="query")
@@ -77,7 +99,7 @@ def list_requests(args: dict[str, Any]) -> dict[str, Any]:
     approvers every request once submitted, auditors every request.
     """
     viewer = caller()
-    query = select(AccessRequest).where(visible_to(viewer))
+    query = select(AccessRequest).where(visible_to(viewer)).options(*SUMMARY_ONLY)
     if "status" in args:
         query = query.where(AccessRequest.status == args["status"])
     if "department" in args:
@@ -162,7 +184,7 @@ def change_request(changes: dict[str, Any], reference: str) -> Answer:
     Only the fields given change. Each change is checked as it would be saved (types,
     lengths, dates in order); completeness is checked when you submit.
     """
-    access_request = load_request(reference, for_update=True)
+    access_request = load_request(reference, for_update=True, with_history=True)
     version = version_for_change(access_request)
     update_request(
         access_request,
@@ -187,7 +209,7 @@ def submit(reference: str) -> Answer:
     request that is not complete is refused (422, invalid-content, each missing answer
     in `errors`).
     """
-    access_request = load_request(reference, for_update=True)
+    access_request = load_request(reference, for_update=True, with_history=True)
     version = version_for_change(access_request)
     submit_request(access_request, caller(), version=version, client=client_from_request())
     return access_request, etag_headers(access_request)
@@ -205,7 +227,7 @@ def resubmit(reference: str) -> Answer:
     Its content is frozen as a new revision and every stage decides again, from the
     first: earlier approvals were of other content.
     """
-    access_request = load_request(reference, for_update=True)
+    access_request = load_request(reference, for_update=True, with_history=True)
     version = version_for_change(access_request)
     resubmit_request(access_request, caller(), version=version, client=client_from_request())
     return access_request, etag_headers(access_request)
@@ -224,7 +246,7 @@ def withdraw(withdrawal: dict[str, Any], reference: str) -> Answer:
     A draft, a request in review or one sent back for changes may be withdrawn; the
     reason, if given, goes into the audit trail.
     """
-    access_request = load_request(reference, for_update=True)
+    access_request = load_request(reference, for_update=True, with_history=True)
     version = version_for_change(access_request)
     withdraw_request(
         access_request,

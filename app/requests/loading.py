@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.access import can_view
 from app.extensions import db
@@ -12,14 +13,19 @@ from app.models.requests import AccessRequest
 from app.operations.common import mark_locked
 
 
-def load_request(reference: str, *, for_update: bool = False) -> AccessRequest:
+def load_request(
+    reference: str, *, for_update: bool = False, with_history: bool = False
+) -> AccessRequest:
     """The request with this reference, or 404 when it does not exist or the signed-in
     person may not see it (so its existence does not leak to other departments).
 
     `for_update`: for a call that changes it, as its first read of the request. The row
     is read locked until commit (FOR UPDATE on PostgreSQL), so the version a precondition
     is checked against is the one the change applies to, and the operation's own lock
-    (`app.operations.common.lock_request`) has nothing left to read again."""
+    (`app.operations.common.lock_request`) has nothing left to read again.
+
+    `with_history`: its revisions and decisions too, now (a write whose answer shows
+    them: read before the operation takes the audit chain's lock, not while holding it)."""
     if "\x00" in reference:  # PostgreSQL refuses NUL in a query: no reference has one
         abort(404)
     query = select(AccessRequest).where(AccessRequest.reference == reference.upper())
@@ -27,6 +33,10 @@ def load_request(reference: str, *, for_update: bool = False) -> AccessRequest:
         # OF: the outer-joined current stage is not a row to lock (PostgreSQL refuses).
         # The call's first read of the request, so what it finds is what the lock holds.
         query = query.with_for_update(of=AccessRequest)
+    if with_history:
+        query = query.options(
+            selectinload(AccessRequest.revisions), selectinload(AccessRequest.decisions)
+        )
     request = db.session.scalar(query)
     if request is None or not can_view(current_user, request):
         abort(404)
