@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
+from flask import Response, jsonify, url_for
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.orm import lazyload, load_only
 
@@ -26,6 +26,7 @@ from app.api.schemas import (
     RequestSchema,
     WithdrawalSchema,
     encode_cursor,
+    summary_of,
 )
 from app.api.writes import Answer, write
 from app.api_tokens import Scope
@@ -91,7 +92,7 @@ SUMMARY_ONLY = (
 @requires(Scope.REQUESTS_READ)
 @blueprint.arguments(RequestListArgsSchema, location="query")
 @blueprint.response(200, RequestPageSchema)
-def list_requests(args: dict[str, Any]) -> dict[str, Any]:
+def list_requests(args: dict[str, Any]) -> Response:
     """List the requests you can see
 
     Newest first, a page at a time: `next` is the URL of the next page, with the same
@@ -132,7 +133,9 @@ def list_requests(args: dict[str, Any]) -> dict[str, Any]:
         following = url_for(
             ".list_requests", cursor=encode_cursor(page[-1].id), limit=limit, **filters
         )
-    return {"items": [row for row in page if can_view(viewer, row)], "next": following}
+    # The page as RequestPageSchema documents it, built without marshmallow (summary_of).
+    items = [summary_of(row) for row in page if can_view(viewer, row)]
+    return jsonify({"items": items, "next": following})
 
 
 @blueprint.route("/requests", methods=["POST"], tags=TAGS)

@@ -190,6 +190,29 @@ class RequestSummarySchema(Schema):
     submitted_at = fields.DateTime(required=True, allow_none=True)
 
 
+def summary_of(access_request: Any) -> dict[str, Any]:
+    """What `RequestSummarySchema().dump(access_request)` gives, built directly: a list of
+    50 spent a fifth of its time in marshmallow's per-field work. The schema stays the
+    document's; tests/api/test_list_summaries.py holds the two to the same output."""
+    return {
+        "reference": access_request.reference,
+        "status": access_request.status,
+        "department": access_request.department.code,
+        "platform": access_request.platform.name,
+        "kind": access_request.kind,
+        "account_handle": access_request.account_handle,
+        "current_stage": access_request.current_stage,
+        "version": access_request.version,
+        "created_at": _iso(access_request.created_at),
+        "updated_at": _iso(access_request.updated_at),
+        "submitted_at": _iso(access_request.submitted_at),
+    }
+
+
+def _iso(moment: Any) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
 class RequestSchema(RequestSummarySchema, RequestContentSchema):  # type: ignore[misc,valid-type]
     """A request: its workflow state, what the officer filled in, and its decisions."""
 
