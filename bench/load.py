@@ -19,7 +19,7 @@ replayed through the driver alone. The SQL is captured in-process by
 It prints the tables with PASS/MISS and exits 0 whatever the figures: it is a measurement.
 
     .venv/bin/python bench/load.py [--database postgresql|sqlite] [--events N]
-        [--duration S] [--connections C] [--app-dir DIR] [--keep]
+        [--duration S] [--connections C] [--app-dir DIR] [--keep] [--profile DIR]
 
 Standard library, plus psycopg (Permit's own driver) to read PostgreSQL and replay SQL;
 wrk (Debian) and gunicorn (requirements-dev.txt) as programs. Progress goes to stderr,
