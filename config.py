@@ -84,7 +84,7 @@ class Config:
     #: The first lockout's length; each further one doubles it, up to LOCKOUT_MAX_MINUTES.
     LOCKOUT_BASE_MINUTES = 5
     LOCKOUT_MAX_MINUTES = 24 * 60
-    #: How long a one-time set-password link works (app.password_links).
+    #: How long a one-time set-password link works (app.security.password_links).
     SET_PASSWORD_LINK_HOURS = 72
     #: Flask-Limiter limits (its string format) on the endpoints that take a secret.
     RATELIMIT_SIGN_IN_PER_ADDRESS = "30 per minute;300 per hour"

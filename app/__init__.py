@@ -6,7 +6,7 @@ import os
 
 from flask import Flask
 
-from app.form_encoding import Utf8Request
+from app.web.form_encoding import Utf8Request
 from config import INSTANCE_DIR, Config
 
 
@@ -44,16 +44,12 @@ def create_app(config: Config | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from app import (
-        logs,
-        models,  # noqa: F401  (every table known before the first query)
-        passwords,
-        request_checks,
-        security_headers,
-    )
-    from app.auth.login import load_user
+    from app import models  # noqa: F401  (every table known before the first query)
     from app.database import configure_engine, engine_options
     from app.extensions import csrf, db, limiter, login_manager, migrate
+    from app.security import passwords
+    from app.web import headers, logs, request_checks
+    from app.web.login import load_user
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)
@@ -74,31 +70,31 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     passwords.init_app(app)
     logs.init_app(app)
-    security_headers.init_app(app)
+    headers.init_app(app)
 
 
 def register_templates(app: Flask) -> None:
-    from app.templating import register_templates as register
+    from app.web.templating import register_templates as register
 
     register(app)
 
 
 def register_access_control(app: Flask) -> None:
-    """Deny by default: every page needs a signed-in person (app.auth.guards)."""
-    from app.auth.guards import require_signed_in_user
+    """Deny by default: every page needs a signed-in person (app.web.guards)."""
+    from app.web.guards import require_signed_in_user
 
     app.before_request(require_signed_in_user)
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.account import blueprint as account
-    from app.admin import blueprint as admin
     from app.api import init_api
-    from app.audit_log import blueprint as audit_log
-    from app.auth import blueprint as auth
     from app.health import blueprint as health
-    from app.requests import blueprint as requests
-    from app.review import blueprint as review
+    from app.screens.account import blueprint as account
+    from app.screens.admin import blueprint as admin
+    from app.screens.audit_log import blueprint as audit_log
+    from app.screens.auth import blueprint as auth
+    from app.screens.requests import blueprint as requests
+    from app.screens.review import blueprint as review
 
     app.register_blueprint(health)
     app.register_blueprint(auth)
@@ -111,13 +107,14 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from app.errors import register_errorhandlers as register
+    from app.web.errors import register_errorhandlers as register
 
     register(app)
 
 
 def register_commands(app: Flask) -> None:
     from app.cli import (
+        api_cli,
         audit_cli,
         demo_serve_command,
         notify_cli,
@@ -136,3 +133,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(notify_cli)
     app.cli.add_command(sla_cli)
+    app.cli.add_command(api_cli)

@@ -17,8 +17,8 @@ from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from app.canonical_json import dumps
 from app.extensions import db
+from app.rules.canonical_json import dumps
 
 #: Execution option of a connection that only reads, for a long time (a check of the
 #: whole audit chain): on SQLite its transactions begin DEFERRED, so it reads a snapshot

@@ -31,7 +31,7 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
-#: Storage and headers come from RATELIMIT_* settings (config.py); limits from app.auth.throttle.
+#: Storage and headers come from RATELIMIT_* settings (config.py); limits from app.web.throttle.
 limiter = Limiter(get_remote_address)
 
 # mypy cannot see that db.Model is a subclass of Base; the models inherit from `Model`.

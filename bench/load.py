@@ -68,6 +68,9 @@ AUDITOR = "auditor@example.gov.uk"
 MEASURED_CODE = ("app", "migrations", "templates", "config.py", "wsgi.py")
 #: Drafts the update call cycles through: more than wrk's connections, so none waits.
 UPDATE_POOL = 64
+#: Calls that measure what Permit's stack costs before a call does any work (the app's
+#: hooks; then one SELECT; then a token and one row), run only when --calls names them.
+REFERENCE_CALLS = ("healthz", "readyz", "head")
 #: Seconds of the unmeasured run before a call's rounds: it warms the route and, for the
 #: calls that use requests up, tells how many the rounds need.
 PROBE_SECONDS = 3
@@ -338,6 +341,7 @@ def make_calls(
         "Authorization": f"Bearer {tokens['approver']}",
         "Content-Type": "application/json",
     }
+    auditor = {**FORWARDED, "Authorization": f"Bearer {tokens['auditor']}"}
     # The floor's POST gets the create call's body and headers: both read as much.
     floor_post = fixed("POST", "/rows", officer_json, 201, draft, unique_key=True)
     floor_get = fixed("GET", "/rows", FORWARDED, 200)
@@ -392,6 +396,30 @@ def make_calls(
             floor_get,
         ),
         page("audit", "audit log: GET /audit-log/", "/audit-log/", "auditor"),
+        # What Permit costs before a call does any work, against the same floor GET: only
+        # with --calls naming them (REFERENCE_CALLS), since they measure the stack, not a
+        # target.
+        Call(
+            "healthz",
+            "stack alone: GET /healthz",
+            "list",
+            fixed("GET", "/healthz", FORWARDED, 200),
+            floor_get,
+        ),
+        Call(
+            "readyz",
+            "stack + SELECT 1: GET /readyz",
+            "list",
+            fixed("GET", "/readyz", FORWARDED, 200),
+            floor_get,
+        ),
+        Call(
+            "head",
+            "token + 1 row: GET /api/v1/audit/head",
+            "list",
+            fixed("GET", "/api/v1/audit/head", auditor, 200),
+            floor_get,
+        ),
     ]
 
 
@@ -558,6 +586,9 @@ def capture(
 
 def replay_sql(call: Call, steps: list[Step], db: Database, times: int) -> None:
     """The captured statements alone through the driver: p95 of `times` replays."""
+    if not any(step[0] == "sql" for step in steps):
+        call.sql_note = "no SQL"
+        return
     if any(step[0] == "sql" and "'unplain'" in repr(step[2]) for step in steps):
         call.sql_note = "not replayed: a parameter of a type the bench cannot rebuild"
         return
@@ -839,7 +870,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--calls",
         default="all",
-        help="a subset, comma-separated: create,update,submit,decide,queue,request,list,audit",
+        help="a subset, comma-separated: create,update,submit,decide,queue,request,list,"
+        "audit; or what the stack costs before any work, which 'all' leaves out: "
+        + ",".join(REFERENCE_CALLS),
     )
     parser.add_argument(
         "--redis-db", type=int, default=11, help="Redis database for Permit's rate limits"
@@ -945,6 +978,7 @@ def main(argv: list[str] | None = None) -> int:
         tokens = {
             "officer": people.token(browsers["officer"], ["requests:read", "requests:write"]),
             "approver": people.token(browsers["approver"], ["requests:read", "decisions:write"]),
+            "auditor": people.token(browsers["auditor"], ["audit:read"]),
         }
         cookies = {who: browser.cookie_header for who, browser in browsers.items()}
         # The officer's request page: their first approved request (seed-demo's, which
@@ -956,7 +990,9 @@ def main(argv: list[str] | None = None) -> int:
             (OFFICER,),
         )[0][0]
         calls = make_calls(folder, tokens, cookies, request_page)
-        if args.calls != "all":
+        if args.calls == "all":
+            calls = [call for call in calls if call.name not in REFERENCE_CALLS]
+        else:
             calls = [call for call in calls if call.name in args.calls.split(",")]
         pools = Pools(db, folder, permit.port, tokens["officer"])
 

@@ -32,7 +32,7 @@ LANDMARKS = (
     ("session and sign-in", ("flask_login/", "sessions.py", "itsdangerous/")),
     ("CSRF", ("flask_wtf/csrf",)),
     ("JSON schemas and OpenAPI", ("marshmallow/", "apispec/", "flask_smorest/")),
-    ("logging", ("logging/", "app/logs.py")),
+    ("logging", ("logging/", "app/web/logs.py")),
 )
 FRAME = re.compile(r"^(?P<function>.*?) \((?P<file>[^:()]*)(?::\d+)?\)$")
 

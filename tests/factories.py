@@ -7,17 +7,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from app.content import HandleRule
 from app.extensions import db
 from app.models import AccessRequest, Department, PipelineStage, Platform, Stage, User
 from app.models.types import utcnow
 from app.operations.create_request import create_request
 from app.operations.submit_request import submit_request
-from app.passwords import hash_password
-from app.roles import Role
+from app.rules.content import HandleRule
+from app.rules.roles import Role
+from app.rules.workflow import RequestKind
+from app.security.passwords import hash_password
+from app.security.two_factor import new_secret, second_factor_required
 from app.seed.reference import PLATFORMS
-from app.two_factor import new_secret, second_factor_required
-from app.workflow import RequestKind
 
 PASSWORD = "a-long-test-password"
 PIPELINE = ("security", "no10", "cabinet_office")

@@ -1,7 +1,7 @@
 from app.audit.verify import verify_database
 from app.extensions import db
 from app.operations.decide_stage import decide_stage
-from app.workflow import Outcome, Status
+from app.rules.workflow import Outcome, Status
 
 
 def test_a_request_passes_every_stage(world):

@@ -32,7 +32,6 @@ from app.api.schemas import (
     ManifestSchema,
     encode_cursor,
 )
-from app.api_tokens import Scope
 from app.audit.chain import chain_head, hashed_fields
 from app.audit.events import EventType
 from app.audit.export import ExportFormat, ExportTally, export_chunks
@@ -44,11 +43,12 @@ from app.audit.manifest import (
     load_signing_key,
     manifest_json,
 )
-from app.audit_log.queries import MAX_SEQ
 from app.extensions import db
 from app.models.audit import AuditEvent
 from app.operations.record_export import record_export
-from app.web import client_from_request
+from app.reads.audit_log import MAX_SEQ
+from app.security.api_tokens import Scope
+from app.web.client import client_from_request
 
 TAGS = ["audit"]
 #: How exports made through the API say so in their audit_exported event.

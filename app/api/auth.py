@@ -4,10 +4,10 @@ checked on every call, and the scope each operation needs.
 The session cookie is never read here: an API call with only a cookie is a 401, however
 signed in its browser is. The token's owner becomes `current_user` for the rest of the
 call, so the helpers the screens use to load a request for the person asking
-(app.requests.loading) work unchanged.
+(app.reads.requests) work unchanged.
 
 A token works while it is neither revoked nor expired and its owner is active; what it may
-do is its scopes that its owner's roles still allow (app.api_tokens.usable_scopes).
+do is its scopes that its owner's roles still allow (app.security.api_tokens.usable_scopes).
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import joinedload
 
-from app.api.problems import INSUFFICIENT_SCOPE, UNAUTHORIZED, ApiProblem
-from app.api_tokens import Scope, parse_token, secret_matches, token_refusal, usable_scopes
 from app.database import commit_keeping_loaded
 from app.extensions import db
 from app.models.api import ApiToken
 from app.models.types import utcnow
 from app.models.users import User, with_roles_and_stages
+from app.security.api_tokens import Scope, parse_token, secret_matches, token_refusal, usable_scopes
+from app.web.problems import INSUFFICIENT_SCOPE, UNAUTHORIZED, ApiProblem
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -3,7 +3,7 @@ everything at once (the Bearer scheme, the problem responses, the tags), the per
 rate limit, and the checks every call passes before its view (token, body type).
 
 One blueprint named "api" for every resource, each operation tagged with its resource:
-app.request_checks leaves bodies of the blueprint named "api" to us, and a nested
+app.web.request_checks leaves bodies of the blueprint named "api" to us, and a nested
 blueprint would have another name.
 """
 
@@ -17,12 +17,12 @@ from flask import current_app, request
 from flask_smorest import Api, Blueprint
 from flask_smorest.utils import prepare_response
 
-from app.api import URL_PREFIX
 from app.api.auth import authenticate
-from app.api.problems import PROBLEM_JSON, UNSUPPORTED_MEDIA_TYPE, ApiProblem, all_problem_types
 from app.api.schemas import ProblemSchema
-from app.api_tokens import SCOPE_DESCRIPTIONS, parse_token
 from app.extensions import limiter
+from app.security.api_tokens import SCOPE_DESCRIPTIONS, parse_token
+from app.web.client import API_URL_PREFIX
+from app.web.problems import PROBLEM_JSON, UNSUPPORTED_MEDIA_TYPE, ApiProblem, all_problem_types
 
 #: The resources, as the document's tags, in the order the reference page shows them.
 TAGS: tuple[tuple[str, str], ...] = (
@@ -44,20 +44,20 @@ TAGS: tuple[tuple[str, str], ...] = (
 blueprint = Blueprint(
     "api",
     __name__,
-    url_prefix=URL_PREFIX,
+    url_prefix=API_URL_PREFIX,
     description="Permit's JSON API",
 )
 
 
 class PermitApi(Api):  # type: ignore[misc]
     """flask-smorest's Api with our errors: problem+json in the document, and no JSON
-    error handler of its own (app.errors answers every error, the API's included)."""
+    error handler of its own (app.web.errors answers every error, the API's included)."""
 
     DEFAULT_RESPONSE_CONTENT_TYPE = "application/json"
 
     def _register_error_handlers(self) -> None:
         # flask-smorest would answer every HTTPException of the whole app with its own
-        # JSON; app.errors decides instead (problem+json under /api/, pages elsewhere).
+        # JSON; app.web.errors decides instead (problem+json under /api/, pages elsewhere).
         pass
 
     def _register_responses(self) -> None:

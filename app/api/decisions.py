@@ -1,6 +1,6 @@
 """Decisions: an approver records their decision on the stage waiting for them.
 
-As the decision page does (app.review.decide): load the request (404 when it is hidden),
+As the decision page does (app.screens.review.decide): load the request (404 when it is hidden),
 check If-Match, and call decide_stage with the stage and version the approver saw. The
 workflow's refusals come back as their own problems: 403 not your stage, own request or
 a second stage; 409 someone decided first or the request is not in review; 422 a reason
@@ -16,11 +16,11 @@ from app.api.blueprint import blueprint
 from app.api.etags import ETAG_HEADER, conditional, etag_headers, version_for_change
 from app.api.schemas import NewDecisionSchema, RequestSchema
 from app.api.writes import Answer, write
-from app.api_tokens import Scope
 from app.operations.decide_stage import decide_stage
-from app.requests.loading import load_request
-from app.web import client_from_request
-from app.workflow import Outcome
+from app.reads.requests import load_request
+from app.rules.workflow import Outcome
+from app.security.api_tokens import Scope
+from app.web.client import client_from_request
 
 
 @blueprint.route("/requests/<reference>/decisions", methods=["POST"], tags=["decisions"])
@@ -37,7 +37,7 @@ def decide(decision: dict[str, Any], reference: str) -> Answer:
     stage, as you saw it at the version in If-Match. Answers with the request as it now
     stands: the decision is the last of its `decisions`.
     """
-    access_request = load_request(reference, for_update=True, with_history=True)
+    access_request = load_request(reference, caller(), for_update=True, with_history=True)
     version = version_for_change(access_request)
     decide_stage(
         access_request,

@@ -22,8 +22,8 @@ from typing import Any
 from flask import request
 from werkzeug.http import quote_etag
 
-from app.api.problems import PRECONDITION_FAILED, PRECONDITION_REQUIRED, ApiProblem
 from app.models.requests import AccessRequest
+from app.web.problems import PRECONDITION_FAILED, PRECONDITION_REQUIRED, ApiProblem
 
 #: The If-Match header, as the document describes it on every call that changes a request.
 IF_MATCH_PARAMETER: dict[str, Any] = {

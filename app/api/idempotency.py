@@ -18,8 +18,8 @@ again with the same key, and gets the first answer back instead of a second chan
   (its token, its scope, its If-Match, a request that is not there, a body that does not
   validate) or that failed with a server error stores nothing: the key is free again, and
   the corrected call may use it.
-- Keys are kept at least `KEEP_HOURS` (24 hours); `flask --app wsgi api
-  purge-idempotency-keys` deletes older ones.
+- Keys are kept at least 24 hours (app.operations.purge_idempotency_keys.KEEP_HOURS);
+  `flask --app wsgi api purge-idempotency-keys` deletes older ones.
 
 Bodies are compared as JSON when they are JSON (key order and spacing do not matter),
 byte for byte otherwise.
@@ -37,24 +37,22 @@ from flask import Response
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from app.api.problems import (
+from app.database import commit_keeping_loaded
+from app.extensions import db
+from app.models.api import IdempotencyKey
+from app.models.types import utcnow
+from app.rules.canonical_json import dumps as canonical_dumps
+from app.web.problems import (
     IDEMPOTENCY_KEY_IN_USE,
     IDEMPOTENCY_KEY_REUSED,
     INVALID_IDEMPOTENCY_KEY,
     ApiProblem,
 )
-from app.canonical_json import dumps as canonical_dumps
-from app.database import commit_keeping_loaded
-from app.extensions import db
-from app.models.api import IdempotencyKey
-from app.models.types import utcnow
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 #: How long a claim holds before another call with the key may take it over.
 LEASE = timedelta(seconds=60)
-#: Keys are kept at least this long.
-KEEP_HOURS = 24
 #: The response headers a replay repeats.
 KEPT_HEADERS = ("Content-Type", "ETag", "Location")
 KEY_MAX = 255
@@ -190,13 +188,3 @@ def replay(row: IdempotencyKey) -> Response:
         response.headers[name] = value
     response.headers[REPLAYED_HEADER] = "true"
     return response
-
-
-def purge(older_than: datetime) -> int:
-    """Delete keys made before `older_than` (the caller commits); how many."""
-    deleted = db.session.scalars(
-        delete(IdempotencyKey)
-        .where(IdempotencyKey.created_at < older_than)
-        .returning(IdempotencyKey.key)
-    ).all()
-    return len(deleted)

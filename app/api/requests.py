@@ -1,9 +1,9 @@
 """Requests: list, read, start a draft, change it, submit, resubmit and withdraw.
 
-Each view is the screens' view without the HTML (app.requests.views): load the request
+Each view is the screens' view without the HTML (app.screens.requests.views): load the request
 for the person asking (404 when they may not see it), check If-Match, call one operation
 with the version the caller saw, and answer with the request as it now stands and its new
-ETag. The rules are the operations' and app.workflow's; app.api.writes commits.
+ETag. The rules are the operations' and app.rules.workflow's; app.api.writes commits.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from typing import Any
 from flask import Response, jsonify, url_for
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
 
-from app.access import can_view
 from app.api.auth import caller, requires
 from app.api.blueprint import blueprint
 from app.api.etags import ETAG_HEADER, conditional, etag_headers, version_for_change
@@ -28,7 +27,6 @@ from app.api.schemas import (
     summary_of,
 )
 from app.api.writes import Answer, write
-from app.api_tokens import Scope
 from app.extensions import db
 from app.models.departments import Department
 from app.models.platforms import Platform
@@ -39,10 +37,12 @@ from app.operations.resubmit_request import resubmit_request
 from app.operations.submit_request import submit_request
 from app.operations.update_request import update_request
 from app.operations.withdraw_request import withdraw_request
-from app.requests.loading import load_request
-from app.roles import Role
-from app.web import client_from_request
-from app.workflow import InvalidContent, Status
+from app.reads.requests import load_request
+from app.rules.access import can_view
+from app.rules.roles import Role
+from app.rules.workflow import InvalidContent, Status
+from app.security.api_tokens import Scope
+from app.web.client import client_from_request
 
 TAGS = ["requests"]
 LOCATION_HEADER: dict[str, Any] = {
@@ -52,7 +52,7 @@ LOCATION_HEADER: dict[str, Any] = {
 
 
 def visible_to(viewer: User) -> ColumnElement[bool]:
-    """app.access.can_view as SQL, to list a page at a time. can_view stays the rule:
+    """app.rules.access.can_view as SQL, to list a page at a time. can_view stays the rule:
     every row listed passes it too, and tests/api hold the two together."""
     if not viewer.active:
         return false()
@@ -168,7 +168,7 @@ def read_request(reference: str) -> Answer:
     With its content, its workflow state and every decision on it. The ETag names this
     version of it: send it in If-Match to change it.
     """
-    access_request = load_request(reference)
+    access_request = load_request(reference, caller())
     return access_request, etag_headers(access_request)
 
 
@@ -185,7 +185,7 @@ def change_request(changes: dict[str, Any], reference: str) -> Answer:
     Only the fields given change. Each change is checked as it would be saved (types,
     lengths, dates in order); completeness is checked when you submit.
     """
-    access_request = load_request(reference, for_update=True, with_history=True)
+    access_request = load_request(reference, caller(), for_update=True, with_history=True)
     version = version_for_change(access_request)
     update_request(
         access_request,
@@ -210,7 +210,7 @@ def submit(reference: str) -> Answer:
     request that is not complete is refused (422, invalid-content, each missing answer
     in `errors`).
     """
-    access_request = load_request(reference, for_update=True, with_history=True)
+    access_request = load_request(reference, caller(), for_update=True, with_history=True)
     version = version_for_change(access_request)
     submit_request(access_request, caller(), version=version, client=client_from_request())
     return access_request, etag_headers(access_request)
@@ -228,7 +228,7 @@ def resubmit(reference: str) -> Answer:
     Its content is frozen as a new revision and every stage decides again, from the
     first: earlier approvals were of other content.
     """
-    access_request = load_request(reference, for_update=True, with_history=True)
+    access_request = load_request(reference, caller(), for_update=True, with_history=True)
     version = version_for_change(access_request)
     resubmit_request(access_request, caller(), version=version, client=client_from_request())
     return access_request, etag_headers(access_request)
@@ -247,7 +247,7 @@ def withdraw(withdrawal: dict[str, Any], reference: str) -> Answer:
     A draft, a request in review or one sent back for changes may be withdrawn; the
     reason, if given, goes into the audit trail.
     """
-    access_request = load_request(reference, for_update=True, with_history=True)
+    access_request = load_request(reference, caller(), for_update=True, with_history=True)
     version = version_for_change(access_request)
     withdraw_request(
         access_request,

@@ -7,12 +7,12 @@ from typing import Any
 
 from flask import abort
 
-from app.api.auth import requires
+from app.api.auth import caller, requires
 from app.api.blueprint import blueprint
 from app.api.schemas import RevisionListSchema, RevisionSchema
-from app.api_tokens import Scope
 from app.models.requests import RequestRevision
-from app.requests.loading import load_request
+from app.reads.requests import load_request
+from app.security.api_tokens import Scope
 
 TAGS = ["revisions"]
 #: Largest revision number a URL may name (an INTEGER column).
@@ -29,7 +29,7 @@ def list_revisions(reference: str) -> dict[str, Any]:
     Oldest first: 1 is the first submission, 2 the first resubmission, and so on. A
     draft has none.
     """
-    return {"items": load_request(reference).revisions}
+    return {"items": load_request(reference, caller()).revisions}
 
 
 @blueprint.route(f"/requests/<reference>/revisions/<int(max={NUMBER_MAX}):number>", tags=TAGS)
@@ -42,7 +42,7 @@ def read_revision(reference: str, number: int) -> RequestRevision:
     Its content as submitted (canonical form: dates as text), the SHA-256 of that
     content, and the stages it had to pass.
     """
-    for revision in load_request(reference).revisions:
+    for revision in load_request(reference, caller()).revisions:
         if revision.number == number:
             return revision
     abort(404)

@@ -3,7 +3,7 @@ bodies and query strings against them and writes the OpenAPI document from them.
 
 The schemas check shape only (types, required fields, known values). The rules about
 content (lengths, control characters, dates in order, what a submission needs) stay in
-app.content and app.workflow, and come back as the operations' refusals, worded as on
+app.rules.content and app.rules.workflow, and come back as the operations' refusals, worded as on
 the screens: one copy of each rule. Limits are still written into the document (maxLength)
 so a client can see them.
 """
@@ -19,10 +19,9 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from app.audit.events import EventType
 from app.audit.export import ExportFormat
-from app.audit_log.forms import ACTOR_MAX, REFERENCE_MAX
-from app.audit_log.queries import MAX_SEQ
-from app.content import BUDGET_MAX_POUNDS, TEXT_FIELDS
-from app.workflow import KIND_LABELS, OUTCOME_LABELS, REASON_MAX, RequestKind, Status
+from app.reads.audit_log import ACTOR_MAX, MAX_SEQ, REFERENCE_MAX
+from app.rules.content import BUDGET_MAX_POUNDS, TEXT_FIELDS
+from app.rules.workflow import KIND_LABELS, OUTCOME_LABELS, REASON_MAX, RequestKind, Status
 
 #: Items on a page of a list, unless the caller asks for fewer or more (1 to 100).
 DEFAULT_LIMIT = 50
@@ -45,7 +44,7 @@ def _labelled(labels: dict[Any, str]) -> str:
     return "; ".join(f"`{value}`: {label}" for value, label in labels.items())
 
 
-# Problems (documentation only: app.api.problems writes them) ------------------------------
+# Problems (documentation only: app.web.problems writes them) ------------------------------
 
 
 class ProblemErrorSchema(Schema):
@@ -117,7 +116,7 @@ _NOTES = {
 
 
 def content_fields(*, required: bool = False) -> dict[str, fields.Field]:
-    """The content of a request (app.content), as fields every request schema shares:
+    """The content of a request (app.rules.content), as fields every request schema shares:
     `required` for what the API writes (every field, always), not for what it reads."""
     made: dict[str, fields.Field] = {
         "kind": fields.String(

@@ -6,9 +6,9 @@
    appends the change's own audit event;
 3. store the answer with the key, and commit: the change, its event and the key's answer
    together. The operation's event says which token made the change (its payload's
-   `api_token`, from app.web.client_from_request): one event per change.
+   `api_token`, from app.web.client.client_from_request): one event per change.
 
-A workflow refusal rolls the change back and becomes its problem (app.api.problems); its
+A workflow refusal rolls the change back and becomes its problem (app.web.problems); its
 answer is stored with the key too, so a repeat gets the same refusal. Anything refused
 before the operation (an HTTP error: 404, 412, 422 ...) or a server error lets the key go.
 
@@ -30,9 +30,9 @@ from flask import Response, request
 
 from app.api import idempotency
 from app.api.auth import current_token
-from app.api.problems import problem_for_refusal
 from app.extensions import db
-from app.workflow import Refusal
+from app.rules.workflow import Refusal
+from app.web.problems import problem_for_refusal
 
 #: What a view under `write` returns for flask-smorest to finish: the request, and its
 #: status and headers (ETag, Location).

@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import select, text
 
 from app.audit.events import EventType
-from app.canonical_json import dumps as canonical_json_dumps
 from app.extensions import SessionLike
 from app.models.audit import GENESIS_HASH, AuditEvent
 from app.models.types import utcnow
+from app.rules.canonical_json import dumps as canonical_json_dumps
 
 #: The fields that go into the hash, in no particular order (the JSON keys are sorted).
 HASHED_FIELDS: tuple[str, ...] = (

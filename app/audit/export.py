@@ -6,7 +6,7 @@ keyset batches over `seq` and written as they arrive: memory stays flat whatever
 size of the log.
 
 Both formats are built from the stored text, without parsing it: JSON columns are stored
-in canonical form (app.canonical_json), and the JSON Lines writer below produces exactly
+in canonical form (app.rules.canonical_json), and the JSON Lines writer below produces exactly
 the canonical bytes that `app.audit.chain.canonical_json` hashes (a test holds the two
 together).
 

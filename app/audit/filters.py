@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import Select, select
 
 from app.audit.events import EventType
-from app.formatting import LONDON
 from app.models import AccessRequest, AuditEvent, Department, Platform
+from app.rules.formatting import LONDON
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from app.audit.chain import format_time
 from app.audit.export import ExportFormat, ExportTally
 from app.audit.filters import AuditFilters
-from app.canonical_json import dumps
 from app.models.types import utcnow
+from app.rules.canonical_json import dumps
 
 MANIFEST_FORMAT = "permit-audit-export-manifest"
 MANIFEST_VERSION = 1

@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from app.audit.chain import canonical_json, compute_hash
 from app.audit.export import EXPORT_COLUMNS, FORMULA_TRIGGERS, FREE_TEXT_COLUMNS
 from app.audit.manifest import public_key_text, verify_signature
-from app.canonical_json import dumps
 from app.models.audit import GENESIS_HASH
+from app.rules.canonical_json import dumps
 
 _INT_COLUMNS = {"seq", "actor_id", "request_id"}
 #: The cells other than text that may be empty (null); any other empty cell is refused by

@@ -1,5 +1,6 @@
 """Command-line tools: `flask --app wsgi <command>`."""
 
+from app.cli.api import api_cli
 from app.cli.audit import audit_cli
 from app.cli.demo import demo_serve_command
 from app.cli.notify import notify_cli
@@ -8,6 +9,7 @@ from app.cli.sla import sla_cli
 from app.cli.users import users_cli
 
 __all__ = [
+    "api_cli",
     "audit_cli",
     "demo_serve_command",
     "notify_cli",

@@ -24,6 +24,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from app.audit.checks import CheckPolicy, run_due_checks
+from app.deadlines.clock import london_today
 from app.extensions import db
 from app.notifications.channels import BadSetting, channel_from_config
 from app.notifications.digest import gather_digests
@@ -109,7 +110,7 @@ def _check_loop(app: Flask, stop: threading.Event) -> None:
 def digest_command() -> None:
     """Write today's digest (Europe/London) for each person who chose one a day; the
     worker sends them. Run it once a day: a second run that day writes nothing more."""
-    tally = gather_digests()
+    tally = gather_digests(london_today())
     noun = "digest" if tally.written == 1 else "digests"
     click.echo(f"Wrote {tally.written} {noun}, telling {tally.told} messages.")
     if tally.already:

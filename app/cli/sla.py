@@ -22,7 +22,7 @@ from app.deadlines.clock import calendar
 from app.deadlines.schedule import NoticeKind
 from app.deadlines.tick import TickReport, run_tick
 from app.extensions import db
-from app.formatting import uk_day_date
+from app.rules.formatting import uk_day_date
 
 sla_cli = AppGroup("sla", help="Working-day deadlines: reminders, overdue notices, escalation.")
 

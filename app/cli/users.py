@@ -24,10 +24,10 @@ from app.operations.create_user import create_user
 from app.operations.deactivate_user import deactivate_user
 from app.operations.issue_password_link import issue_password_link
 from app.operations.set_stage_lead import set_stage_lead
-from app.password_links import set_password_url
-from app.password_policy import password_problems
-from app.roles import Role
-from app.workflow import InvalidContent, Refusal
+from app.rules.roles import Role
+from app.rules.workflow import InvalidContent, Refusal
+from app.security.password_links import set_password_url
+from app.security.password_policy import password_problems
 
 users_cli = click.Group("users", help="Manage users.")
 

@@ -14,13 +14,13 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select
 
-from app.deadlines.schedule import DEFAULT_TARGET_WORKING_DAYS, StageSchedule, schedule_for
+from app.deadlines.schedule import StageSchedule, schedule_for
 from app.deadlines.working_days import WorkingCalendar, london_day
 from app.extensions import db
 from app.models.platforms import PipelineStage
 from app.models.requests import AccessRequest
 from app.models.types import utcnow
-from app.workflow import Status
+from app.rules.workflow import DEFAULT_TARGET_WORKING_DAYS, Status
 
 #: How far ahead the admin page looks for dates beyond the bank holiday data: time enough
 #: to install a newer govuk-bank-holidays before the first due date it would get wrong.

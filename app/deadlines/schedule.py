@@ -26,8 +26,6 @@ from datetime import date, datetime
 
 from app.deadlines.working_days import WorkingCalendar, london_day
 
-#: The target a stage has unless its pipeline step says otherwise, in working days.
-DEFAULT_TARGET_WORKING_DAYS = 5
 #: Whole working days overdue before a stage's leads are told (SLA_ESCALATE_AFTER_DAYS).
 DEFAULT_ESCALATE_AFTER_DAYS = 2
 

@@ -36,12 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from app.audit.chain import append_event, format_time
 from app.audit.events import EventType
 from app.deadlines.clock import calendar, escalate_after, schedule_of
-from app.deadlines.schedule import (
-    DEFAULT_TARGET_WORKING_DAYS,
-    NoticeKind,
-    StageSchedule,
-    schedule_for,
-)
+from app.deadlines.schedule import NoticeKind, StageSchedule, schedule_for
 from app.deadlines.working_days import london_day
 from app.extensions import db
 from app.models.deadlines import DeadlineNotice
@@ -49,7 +44,7 @@ from app.models.platforms import PipelineStage, Stage
 from app.models.requests import AccessRequest, RequestRevision
 from app.models.types import utcnow
 from app.notifications.rules import queue_for
-from app.workflow import Status
+from app.rules.workflow import DEFAULT_TARGET_WORKING_DAYS, Status
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from app.models.users import User
 
 
 class ApiToken(Model):
-    """A personal API token (app.api_tokens). Revoked, never deleted: audit events and
+    """A personal API token (app.security.api_tokens). Revoked, never deleted: audit events and
     idempotency keys name it."""
 
     __tablename__ = "api_tokens"
@@ -27,7 +27,7 @@ class ApiToken(Model):
     prefix: Mapped[str] = mapped_column(String(16), unique=True)
     #: SHA-256 (hex) of the secret part; the secret itself is shown once and kept nowhere.
     secret_hash: Mapped[str] = mapped_column(String(64))
-    #: The scopes chosen at creation (`app.api_tokens.Scope` values), in Scope order.
+    #: The scopes chosen at creation (`app.security.api_tokens.Scope` values), in Scope order.
     scopes: Mapped[list] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: Every token expires: the owner chose 30, 90 or 365 days.

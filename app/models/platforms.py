@@ -14,9 +14,9 @@ from sqlalchemy import (
 from sqlalchemy.ext.orderinglist import ordering_list
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.content import HandleRule
-from app.deadlines.schedule import DEFAULT_TARGET_WORKING_DAYS
 from app.extensions import Model
+from app.rules.content import HandleRule
+from app.rules.workflow import DEFAULT_TARGET_WORKING_DAYS
 
 
 class Stage(Model):
@@ -43,7 +43,7 @@ class Platform(Model):
     #: False once retired: no new requests, existing ones keep their history.
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: The longest handle the platform gives out, not counting an @ at the start (24 for
-    #: TikTok). None: the platform's handles are not checked, beyond app.content's
+    #: TikTok). None: the platform's handles are not checked, beyond app.rules.content's
     #: HANDLE_MAX. Data, not code, so an admin can correct a platform's rule.
     handle_max_length: Mapped[int | None] = mapped_column(Integer)
     #: With handle_max_length: what a handle may hold besides letters a to z and digits,
@@ -60,7 +60,7 @@ class Platform(Model):
 
     @property
     def handle_rule(self) -> HandleRule | None:
-        """What its handles may hold (app.content.check_draft's rule); None: anything."""
+        """What its handles may hold (app.rules.content.check_draft's rule); None: anything."""
         if self.handle_max_length is None:
             return None
         return HandleRule(self.handle_max_length, self.handle_punctuation)

@@ -22,20 +22,20 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, aliased, column_property, mapped_column, relationship
 
-from app.content import HANDLE_MAX, SHORT_TEXT_MAX
 from app.extensions import Model
 from app.models.departments import Department
 from app.models.platforms import Platform, Stage
 from app.models.types import UTCDateTime, utcnow
 from app.models.users import User
-from app.workflow import Outcome, Status
+from app.rules.content import HANDLE_MAX, SHORT_TEXT_MAX
+from app.rules.workflow import Outcome, Status
 
 
 class AccessRequest(Model):
     """A department's request to use a restricted platform.
 
     The content fields are what an officer fills in; `status`, `current_stage` and
-    `version` belong to the workflow (`app.workflow`) and change only through an
+    `version` belong to the workflow (`app.rules.workflow`) and change only through an
     operation in `app.operations`.
     """
 
@@ -59,7 +59,7 @@ class AccessRequest(Model):
     requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
 
     # What the officer fills in.
-    #: new_account, reactivate_account or paid_advertising (`app.workflow.RequestKind`).
+    #: new_account, reactivate_account or paid_advertising (`app.rules.workflow.RequestKind`).
     kind: Mapped[str] = mapped_column(String(32))
     #: Proposed handle (new account) or the existing one (reactivation).
     account_handle: Mapped[str] = mapped_column(String(HANDLE_MAX), default="")
@@ -80,7 +80,7 @@ class AccessRequest(Model):
     risk_mitigations: Mapped[str] = mapped_column(Text, default="")
 
     # Workflow state.
-    #: `app.workflow.Status` value.
+    #: `app.rules.workflow.Status` value.
     status: Mapped[str] = mapped_column(String(32), index=True)
     #: The stage that must decide next, while in review.
     current_stage: Mapped[str | None] = mapped_column(ForeignKey("stages.code"), index=True)
@@ -142,7 +142,7 @@ class RequestRevision(Model):
     request_id: Mapped[int] = mapped_column(ForeignKey("access_requests.id"))
     #: 1 for the first submission, 2 for the first resubmission, ...
     number: Mapped[int] = mapped_column(Integer)
-    #: The content fields as canonical JSON (`app.content.canonical_content`).
+    #: The content fields as canonical JSON (`app.rules.content.canonical_content`).
     content: Mapped[dict] = mapped_column(JSON)
     #: SHA-256 of the canonical content, hex.
     content_sha256: Mapped[str] = mapped_column(String(64))
@@ -165,7 +165,7 @@ class Decision(Model):
     revision_id: Mapped[int] = mapped_column(ForeignKey("request_revisions.id"))
     stage_code: Mapped[str] = mapped_column(ForeignKey("stages.code"))
     approver_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    #: `app.workflow.Outcome` value.
+    #: `app.rules.workflow.Outcome` value.
     outcome: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(Text, default="")
     conditions: Mapped[str] = mapped_column(Text, default="")

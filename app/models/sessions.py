@@ -30,11 +30,11 @@ class UserSession(Model):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: Set when the session ends, by sign-out, timeout, password change or deactivation.
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: `app.auth.sessions.EndReason` value.
+    #: `app.screens.auth.sessions.EndReason` value.
     end_reason: Mapped[str | None] = mapped_column(String(32))
     client_address: Mapped[str | None] = mapped_column(String(64))
 
-    #: Read with the session by `app.user_sessions.find_session`, roles and stages too.
+    #: Read with the session by `app.security.user_sessions.find_session`, roles and stages too.
     user: Mapped[User] = relationship()
 
 
@@ -45,6 +45,6 @@ class RecoveryCode(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    #: argon2id hash of the code (app.passwords); the code itself is shown once.
+    #: argon2id hash of the code (app.security.passwords); the code itself is shown once.
     code_hash: Mapped[str] = mapped_column(String(255))
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

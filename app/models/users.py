@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, vali
 from app.extensions import Model
 from app.models.departments import Department
 from app.models.types import UTCDateTime
-from app.roles import Role
+from app.rules.roles import Role
 
 
 class UserRole(Model):
@@ -54,7 +54,7 @@ class User(UserMixin, Model):
     #: The department an officer files for; approvers, auditors and admins may have none.
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    #: Wrong passwords since the last successful sign-in or lockout (app.lockout).
+    #: Wrong passwords since the last successful sign-in or lockout (app.security.lockout).
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
     #: Lockouts since the last successful sign-in: each one lasts longer than the one before.
     lockouts: Mapped[int] = mapped_column(Integer, default=0)

@@ -16,12 +16,11 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from app.deadlines.clock import london_today
 from app.extensions import db
-from app.formatting import uk_date
 from app.models.notifications import DeliveryStatus, OutboxMessage
 from app.models.users import User
 from app.notifications.messages import SERVICE
+from app.rules.formatting import uk_date
 
 
 @dataclass
@@ -33,10 +32,9 @@ class DigestTally:
     already: int = 0
 
 
-def gather_digests(day: date | None = None) -> DigestTally:
-    """Write `day`'s digest (default: today in London) for everyone with held messages,
-    one person per transaction, each committed."""
-    day = day or london_today()
+def gather_digests(day: date) -> DigestTally:
+    """Write `day`'s digest (the CLI gives today in London) for everyone with held
+    messages, one person per transaction, each committed."""
     tally = DigestTally()
     people = list(
         db.session.scalars(

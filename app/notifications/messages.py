@@ -13,11 +13,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from app.extensions import db
-from app.formatting import uk_date, uk_day_date
 from app.models.audit import AuditEvent
 from app.models.platforms import Stage
 from app.models.requests import AccessRequest
 from app.models.users import User
+from app.rules.formatting import uk_date, uk_day_date
 
 SERVICE = "Permit"
 

@@ -31,8 +31,7 @@ from app.models.notifications import DeliveryStatus, OutboxMessage
 from app.models.requests import AccessRequest
 from app.models.users import NotificationFrequency, User, UserStage, with_roles_and_stages
 from app.notifications.messages import Message, compose
-from app.operations.common import filers_of
-from app.workflow import Refusal, check_can_decide
+from app.rules.workflow import Refusal, check_can_decide, filers_of
 
 
 class Kind(enum.StrEnum):
@@ -75,7 +74,7 @@ def stage_leads(stage_code: str) -> list[User]:
 
 def _deciders(request: AccessRequest, stage: str) -> list[User]:
     """The approvers of `stage` whom the workflow lets decide `request` there (its own
-    rule, app.workflow.check_can_decide: not its filers, nor anyone who decided another of
+    rule, app.rules.workflow.check_can_decide: not its filers, nor anyone who decided another of
     its stages). `stage` is the request's current stage when the message is written."""
     filers, decisions = filers_of(request), request.decisions
     deciders = []

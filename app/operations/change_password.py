@@ -2,7 +2,7 @@
 
 They must give their current password: a wrong one counts towards the account's lockout,
 as at sign-in, so a borrowed session cannot be used to guess it. The new password goes
-through app.password_policy. On success every other session of theirs ends (a browser
+through app.security.password_policy. On success every other session of theirs ends (a browser
 left signed in elsewhere, or a stolen cookie), the one they are using stays.
 
 A refusal raises InvalidContent keyed by form field (`current_password`, `new_password`,
@@ -15,15 +15,15 @@ from __future__ import annotations
 from app.audit.chain import NO_CLIENT, ActorSnapshot, Client, append_event
 from app.audit.events import EventType
 from app.extensions import db
-from app.lockout import LockoutPolicy, clear_failures, is_locked
 from app.models.sessions import UserSession
 from app.models.types import utcnow
 from app.models.users import User
 from app.operations.sign_in import PASSWORD_MAX, count_failed_attempt, unlock_if_expired
-from app.password_policy import new_password_errors
-from app.passwords import hash_password, verify_password
-from app.user_sessions import EndReason, end_sessions
-from app.workflow import InvalidContent
+from app.rules.workflow import InvalidContent
+from app.security.lockout import LockoutPolicy, clear_failures, is_locked
+from app.security.password_policy import new_password_errors
+from app.security.passwords import hash_password, verify_password
+from app.security.user_sessions import EndReason, end_sessions
 
 WRONG_CURRENT = "Your current password is incorrect"
 LOCKED = "Your account is locked after too many wrong passwords. Try again later"

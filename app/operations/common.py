@@ -44,8 +44,3 @@ def lock_request(request: AccessRequest) -> AccessRequest:
 def bump_version(request: AccessRequest) -> None:
     request.version += 1
     request.updated_at = utcnow()
-
-
-def filers_of(request: AccessRequest) -> set[int]:
-    """Everyone who filed this request: its creator and whoever (re)submitted it."""
-    return {request.requester_id} | {rev.submitted_by_id for rev in request.revisions}

@@ -1,4 +1,4 @@
-"""A person makes a personal API token for their own use (app.api_tokens).
+"""A person makes a personal API token for their own use (app.security.api_tokens).
 
 The scopes must be ones the person's roles allow now, and every token expires. The token's
 text is returned once, for the page that shows it; only its SHA-256 is stored, and the
@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
-from app.api_tokens import (
+from app.audit.chain import NO_CLIENT, ActorSnapshot, Client, append_event, format_time
+from app.audit.events import EventType
+from app.extensions import db
+from app.models.api import ApiToken
+from app.models.types import utcnow
+from app.models.users import User
+from app.rules.workflow import InvalidContent, check_active, has_control_characters, too_long
+from app.security.api_tokens import (
     EXPIRY_DAYS,
     NAME_MAX,
     SCOPE_DESCRIPTIONS,
@@ -19,13 +26,6 @@ from app.api_tokens import (
     new_token,
     ordered,
 )
-from app.audit.chain import NO_CLIENT, ActorSnapshot, Client, append_event, format_time
-from app.audit.events import EventType
-from app.extensions import db
-from app.models.api import ApiToken
-from app.models.types import utcnow
-from app.models.users import User
-from app.workflow import InvalidContent, check_active, has_control_characters, too_long
 
 NO_NAME = "Enter a name for the token"
 NO_SCOPES = "Select what the token may do"

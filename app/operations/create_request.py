@@ -10,14 +10,14 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit.chain import NO_CLIENT, ActorSnapshot, Client, append_event
 from app.audit.events import EventType
-from app.content import check_draft
 from app.extensions import db
 from app.models.platforms import Platform
 from app.models.requests import AccessRequest, ReferenceCounter
 from app.models.types import utcnow
 from app.models.users import User
-from app.roles import Role
-from app.workflow import InvalidContent, NotYourDepartment, Status, check_active
+from app.rules.content import check_draft
+from app.rules.roles import Role
+from app.rules.workflow import InvalidContent, NotYourDepartment, Status, check_active
 
 
 def next_reference(year: int) -> str:

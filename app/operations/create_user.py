@@ -12,9 +12,9 @@ from app.extensions import db
 from app.models.departments import Department
 from app.models.platforms import Stage
 from app.models.users import User, normalise_email
-from app.passwords import hash_password
-from app.roles import Role
-from app.workflow import InvalidContent
+from app.rules.roles import Role
+from app.rules.workflow import InvalidContent
+from app.security.passwords import hash_password
 
 EMAIL_MAX = 254
 NAME_MAX = 200

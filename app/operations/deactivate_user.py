@@ -10,8 +10,8 @@ from app.audit.chain import NO_CLIENT, ActorSnapshot, Client, append_event
 from app.audit.events import EventType
 from app.extensions import db
 from app.models.users import User
-from app.user_sessions import EndReason, end_sessions
-from app.workflow import NotPermitted
+from app.rules.workflow import NotPermitted
+from app.security.user_sessions import EndReason, end_sessions
 
 
 def deactivate_user(user: User, actor: User | None, *, client: Client = NO_CLIENT) -> bool:

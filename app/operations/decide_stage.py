@@ -11,13 +11,14 @@ from app.models.requests import AccessRequest, Decision
 from app.models.types import utcnow
 from app.models.users import User
 from app.notifications.rules import queue_for
-from app.operations.common import bump_version, filers_of, lock_request
-from app.workflow import (
+from app.operations.common import bump_version, lock_request
+from app.rules.workflow import (
     Outcome,
     Status,
     check_can_decide,
     check_decision_text,
     decision_action,
+    filers_of,
     next_stage,
     target_status,
 )

@@ -9,8 +9,8 @@ from app.audit.chain import NO_CLIENT, ActorSnapshot, Client, append_event
 from app.audit.events import EventType
 from app.extensions import db
 from app.models.users import User
-from app.password_links import make_link_token
-from app.workflow import InactiveUser
+from app.rules.workflow import InactiveUser
+from app.security.password_links import make_link_token
 
 
 def issue_password_link(

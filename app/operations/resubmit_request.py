@@ -10,7 +10,7 @@ from app.audit.events import EventType
 from app.models.requests import AccessRequest, RequestRevision
 from app.models.users import User
 from app.operations.submit_request import file_revision
-from app.workflow import Action
+from app.rules.workflow import Action
 
 
 def resubmit_request(

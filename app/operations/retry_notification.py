@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models.notifications import DeliveryStatus, OutboxMessage
 from app.models.users import User
 from app.notifications.outbox import retry_failed
-from app.workflow import InvalidTransition
+from app.rules.workflow import InvalidTransition
 
 #: Why a message in each other status cannot be retried (shown on the 409 page).
 NOT_FAILED: dict[str, str] = {

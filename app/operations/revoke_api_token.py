@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models.api import ApiToken
 from app.models.types import utcnow
 from app.models.users import User
-from app.workflow import NotPermitted
+from app.rules.workflow import NotPermitted
 
 
 def revoke_api_token(token: ApiToken, actor: User, *, client: Client = NO_CLIENT) -> bool:

@@ -1,4 +1,4 @@
-"""A person sets their password through a one-time link (app.password_links): their first
+"""A person sets their password through a one-time link (app.security.password_links): their first
 password on a new account, or a new one after an administrator's reset.
 
 Holding the link is the proof, so no current password is asked for. Success clears any
@@ -13,13 +13,13 @@ from __future__ import annotations
 from app.audit.chain import NO_CLIENT, ActorSnapshot, Client, append_event
 from app.audit.events import EventType
 from app.extensions import db
-from app.lockout import clear_failures
 from app.models.types import utcnow
 from app.models.users import User
-from app.password_policy import new_password_errors
-from app.passwords import hash_password, verify_password
-from app.user_sessions import EndReason, end_sessions
-from app.workflow import InvalidContent
+from app.rules.workflow import InvalidContent
+from app.security.lockout import clear_failures
+from app.security.password_policy import new_password_errors
+from app.security.passwords import hash_password, verify_password
+from app.security.user_sessions import EndReason, end_sessions
 
 SAME_AS_OLD = "New password must be different from your old password"
 

@@ -10,8 +10,8 @@ from app.audit.chain import NO_CLIENT, ActorSnapshot, Client, append_event
 from app.audit.events import EventType
 from app.extensions import db
 from app.models.users import User
-from app.roles import Role
-from app.workflow import InvalidContent
+from app.rules.roles import Role
+from app.rules.workflow import InvalidContent
 
 
 def set_stage_lead(

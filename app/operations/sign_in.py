@@ -22,10 +22,16 @@ from sqlalchemy import select
 from app.audit.chain import NO_CLIENT, ActorSnapshot, Client, append_event
 from app.audit.events import EventType
 from app.extensions import db
-from app.lockout import LockoutPolicy, clear_failures, count_failure, is_locked, lock_expired
 from app.models.types import utcnow
 from app.models.users import User, normalise_email
-from app.passwords import hash_password, needs_rehash, verify_password
+from app.security.lockout import (
+    LockoutPolicy,
+    clear_failures,
+    count_failure,
+    is_locked,
+    lock_expired,
+)
+from app.security.passwords import hash_password, needs_rehash, verify_password
 
 #: Longest password we will hash: argon2 work grows with length, so cap what a stranger sends.
 PASSWORD_MAX = 1024

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from app.audit.chain import NO_CLIENT, ActorSnapshot, Client, append_event
 from app.audit.events import EventType
-from app.content import canonical_content, check_complete, content_of, content_sha256
 from app.deadlines.clock import set_stage_clock
 from app.extensions import db
 from app.models.requests import AccessRequest, RequestRevision
@@ -12,7 +11,8 @@ from app.models.types import utcnow
 from app.models.users import User
 from app.notifications.rules import queue_for
 from app.operations.common import bump_version, lock_request
-from app.workflow import (
+from app.rules.content import canonical_content, check_complete, content_of, content_sha256
+from app.rules.workflow import (
     Action,
     InvalidContent,
     check_expected_version,

@@ -5,7 +5,7 @@ One module rather than a file per verb: these operations share the failure handl
 (every refused code is audited and counts towards the account's lockout, ASVS 2.2.1) and
 the recovery codes' life cycle, and app.operations.sign_in points here for the step
 between `check_password` and `complete_sign_in`. The rules themselves (which codes are
-good, which roles need a second factor) are in app.two_factor. Each operation takes the
+good, which roles need a second factor) are in app.security.two_factor. Each operation takes the
 actor and the client, appends its audit event and flushes; the caller commits.
 """
 
@@ -19,12 +19,13 @@ from sqlalchemy import delete, func, select
 from app.audit.chain import NO_CLIENT, ActorSnapshot, Client, append_event
 from app.audit.events import EventType
 from app.extensions import db
-from app.lockout import LockoutPolicy, is_locked
 from app.models.sessions import RecoveryCode
 from app.models.types import utcnow
 from app.models.users import User
 from app.operations.sign_in import count_failed_attempt, unlock_if_expired
-from app.two_factor import (
+from app.rules.workflow import NotPermitted
+from app.security.lockout import LockoutPolicy, is_locked
+from app.security.two_factor import (
     REQUIRED_BY_ROLE,
     hash_recovery_code,
     match_recovery_code,
@@ -33,8 +34,7 @@ from app.two_factor import (
     second_factor_required,
     verify_code,
 )
-from app.user_sessions import EndReason, end_sessions
-from app.workflow import NotPermitted
+from app.security.user_sessions import EndReason, end_sessions
 
 
 class SecondFactorMethod(enum.StrEnum):

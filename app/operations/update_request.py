@@ -7,12 +7,12 @@ from typing import Any
 
 from app.audit.chain import NO_CLIENT, ActorSnapshot, Client, append_event
 from app.audit.events import EventType
-from app.content import check_draft, content_of
 from app.extensions import db
 from app.models.requests import AccessRequest
 from app.models.users import User
 from app.operations.common import bump_version, lock_request
-from app.workflow import Action, check_expected_version, check_officer_action
+from app.rules.content import check_draft, content_of
+from app.rules.workflow import Action, check_expected_version, check_officer_action
 
 
 def update_request(

@@ -11,7 +11,7 @@ from app.models.types import utcnow
 from app.models.users import User
 from app.notifications.rules import queue_for
 from app.operations.common import bump_version, lock_request
-from app.workflow import (
+from app.rules.workflow import (
     Action,
     check_expected_version,
     check_officer_action,

@@ -27,9 +27,9 @@ from app.operations.decide_stage import decide_stage
 from app.operations.set_stage_lead import set_stage_lead
 from app.operations.submit_request import submit_request
 from app.operations.withdraw_request import withdraw_request
-from app.roles import Role
+from app.rules.roles import Role
+from app.rules.workflow import Outcome, RequestKind
 from app.seed.reference import ensure_reference_data
-from app.workflow import Outcome, RequestKind
 
 DEFAULT_DEMO_PASSWORD = "violet-harbour-quietly-42"
 

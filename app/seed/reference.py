@@ -8,10 +8,10 @@ from sqlalchemy import select
 
 from app.audit.chain import append_event
 from app.audit.events import EventType
-from app.content import HandleRule
 from app.extensions import db
 from app.models.departments import Department
 from app.models.platforms import PipelineStage, Platform, Stage
+from app.rules.content import HandleRule
 
 #: The UK's ministerial departments: (code, name).
 DEPARTMENTS: tuple[tuple[str, str], ...] = (
@@ -56,7 +56,7 @@ class PlatformData:
     name: str
     risk_notes: str
     pipeline: tuple[str, ...]
-    #: What its handles may hold; None: any handle (up to app.content.HANDLE_MAX).
+    #: What its handles may hold; None: any handle (up to app.rules.content.HANDLE_MAX).
     handle_rule: HandleRule | None = None
 
 

@@ -18,13 +18,13 @@ from sqlalchemy import func, insert, select
 
 from app.audit.chain import _lock_chain, chain_head, compute_hash, format_time
 from app.audit.events import EventType
-from app.content import canonical_content, content_sha256
 from app.extensions import db
 from app.models import AccessRequest, AuditEvent, Platform, RequestRevision, User
 from app.models.types import utcnow
-from app.roles import Role
+from app.rules.content import canonical_content, content_sha256
+from app.rules.roles import Role
+from app.rules.workflow import RequestKind, Status
 from app.seed.demo import seed_demo_data
-from app.workflow import RequestKind, Status
 
 #: Rows per INSERT batch.
 BATCH = 5000

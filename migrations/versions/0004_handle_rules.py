@@ -2,7 +2,7 @@
 
 A platform with a rule takes handles of at most `handle_max_length` characters (an @ at
 the start not counted) of letters a to z, digits and `handle_punctuation`; a platform
-without one (`handle_max_length` null) takes any handle up to app.content.HANDLE_MAX.
+without one (`handle_max_length` null) takes any handle up to app.rules.content.HANDLE_MAX.
 An installation that already has TikTok gets its rule here, as app.seed.reference gives
 it to a new one: 24 characters, underscores and full stops.
 

@@ -16,13 +16,13 @@ import schemathesis
 from flask import Flask
 from werkzeug.test import TestResponse
 
-from app.api import openapi_document
-from app.api_tokens import Scope, allowed_scopes
 from app.extensions import db
 from app.models.api import ApiToken
 from app.models.requests import AccessRequest
 from app.models.users import User
 from app.operations.create_api_token import create_api_token
+from app.security.api_tokens import Scope, allowed_scopes
+from app.web.openapi import openapi_document
 from tests.web.client import PermitClient
 from tests.web.conftest import client, client_for  # noqa: F401  (fixtures for these tests)
 

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AccessRequest
-from app.workflow import Status
+from app.rules.workflow import Status
 from tests import handles
 from tests.api.conftest import fresh
 from tests.security.route_table import request_of

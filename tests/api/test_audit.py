@@ -17,7 +17,7 @@ from app.audit.manifest import generate_key_pair, load_public_key
 from app.audit.verify_export import verify_file
 from app.extensions import db
 from app.models import AuditEvent
-from app.workflow import Status
+from app.rules.workflow import Status
 from tests.security.route_table import request_of
 
 

@@ -11,8 +11,6 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from app.api import openapi_document
-from app.api_tokens import Scope, allowed_scopes, parse_token
 from app.extensions import db
 from app.models import AuditEvent
 from app.models.api import ApiToken
@@ -20,8 +18,10 @@ from app.models.types import utcnow
 from app.operations.create_api_token import create_api_token
 from app.operations.deactivate_user import deactivate_user
 from app.operations.revoke_api_token import revoke_api_token
-from app.roles import Role
-from app.workflow import InvalidContent, Status
+from app.rules.roles import Role
+from app.rules.workflow import InvalidContent, Status
+from app.security.api_tokens import Scope, allowed_scopes, parse_token
+from app.web.openapi import openapi_document
 from tests import factories
 from tests.api.conftest import ApiClient, make_token
 from tests.security.route_table import request_of

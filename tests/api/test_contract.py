@@ -10,9 +10,9 @@ from schemathesis.core.failures import FailureGroup
 from werkzeug.test import EnvironBuilder, TestResponse
 from werkzeug.wrappers import Request
 
-from app.api import openapi_document
-from app.api.problems import all_problem_types
-from app.workflow import Status
+from app.rules.workflow import Status
+from app.web.openapi import openapi_document
+from app.web.problems import all_problem_types
 from tests.api.conftest import api_schema, check_against_document
 from tests.security.route_table import request_of
 

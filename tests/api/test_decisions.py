@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Decision
-from app.roles import Role
-from app.workflow import Status
+from app.rules.roles import Role
+from app.rules.workflow import Status
 from tests import factories
 from tests.api.conftest import fresh
 from tests.security.route_table import request_of

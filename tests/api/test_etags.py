@@ -10,7 +10,7 @@ import app.api.requests as views
 from app.extensions import db
 from app.operations.decide_stage import decide_stage
 from app.operations.update_request import update_request
-from app.workflow import Outcome, Status
+from app.rules.workflow import Outcome, Status
 from tests.api.conftest import fresh
 from tests.security.route_table import request_of
 

@@ -34,10 +34,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from app.api import openapi_document
-from app.api_tokens import allowed_scopes
 from app.extensions import db
-from app.roles import Role
+from app.rules.roles import Role
+from app.security.api_tokens import allowed_scopes
+from app.web.openapi import openapi_document
 from tests import factories
 from tests.api.conftest import make_token
 

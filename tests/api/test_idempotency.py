@@ -17,7 +17,7 @@ from app.extensions import db
 from app.models import AuditEvent, Decision
 from app.models.api import IdempotencyKey
 from app.models.types import utcnow
-from app.workflow import Status
+from app.rules.workflow import Status
 from tests.api.conftest import fresh
 from tests.security.route_table import request_of
 

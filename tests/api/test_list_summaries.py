@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.api.schemas import RequestPageSchema, RequestSummarySchema
 from app.extensions import db
 from app.models.requests import AccessRequest
-from app.workflow import Status
+from app.rules.workflow import Status
 from tests.factories import World
 from tests.security.route_table import request_of
 

@@ -2,7 +2,7 @@
 the version they saw: exactly one decision is made, every other caller is told the
 request moved on (409 or 412, never a 5xx), and the audit chain still verifies.
 
-A write reads its request locked (app.requests.loading, `for_update`): this is the test
+A write reads its request locked (app.reads.requests, `for_update`): this is the test
 that the lock, taken at that first read, still lets only one decision through."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from app.audit.verify import verify_database
 from app.extensions import db
 from app.models import Decision
-from app.roles import Role
-from app.workflow import Status
+from app.rules.roles import Role
+from app.rules.workflow import Status
 from tests.api.conftest import fresh, make_token
 from tests.factories import World, make_user
 from tests.security.route_table import request_of

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from app.api import openapi_document
-from app.api.problems import all_problem_types
+from app.web.openapi import openapi_document
+from app.web.problems import all_problem_types
 
 PAGE = "/account/api-reference"
 

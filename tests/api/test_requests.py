@@ -8,13 +8,13 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from app.access import can_view
 from app.api.requests import visible_to
 from app.audit.events import EventType
 from app.extensions import db
 from app.models import AccessRequest, AuditEvent
-from app.roles import Role
-from app.workflow import Status
+from app.rules.access import can_view
+from app.rules.roles import Role
+from app.rules.workflow import Status
 from tests import factories
 from tests.api.conftest import fresh
 from tests.factories import complete_content

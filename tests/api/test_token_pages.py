@@ -9,11 +9,11 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from app.api_tokens import parse_token
 from app.audit.events import EventType
 from app.extensions import db
 from app.models import AuditEvent
 from app.models.api import ApiToken
+from app.security.api_tokens import parse_token
 from tests.api.conftest import ApiClient
 from tests.web.client import csrf_token, post_form
 

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models.audit import GENESIS_HASH, AuditEvent
 from app.operations.decide_stage import decide_stage
 from app.operations.withdraw_request import withdraw_request
-from app.workflow import Outcome
+from app.rules.workflow import Outcome
 from tests.audit.tampering import change_event, delete_event, swap_events, triggers_lifted
 from tests.factories import World
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AccessRequest, AuditEvent, RequestRevision
-from app.workflow import Status
+from app.rules.workflow import Status
 from tests.audit_export.conftest import Run, Verifiers, export_with
 
 

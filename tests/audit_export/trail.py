@@ -26,8 +26,8 @@ from app.operations.create_request import create_request
 from app.operations.decide_stage import decide_stage
 from app.operations.submit_request import submit_request
 from app.operations.withdraw_request import withdraw_request
-from app.roles import Role
-from app.workflow import Outcome
+from app.rules.roles import Role
+from app.rules.workflow import Outcome
 from tests import factories
 
 #: Free text a spreadsheet would take for a formula, or that starts with the quote the

@@ -15,7 +15,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from app.audit_log.labels import EVENT_LABELS
+from app.screens.audit_log.labels import EVENT_LABELS
 from tests.browser.actions import (
     EMAILS,
     fill_in_every_section,

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 
 from app.extensions import db
 from app.operations.create_user import create_user
-from app.roles import Role
+from app.rules.roles import Role
 from app.seed.demo import DEFAULT_DEMO_PASSWORD
 from tests.browser.actions import (
     CODE_PAGE,

@@ -20,7 +20,7 @@ What changed on 2026-12-06: an API token's last use is written at most once a mi
 otherwise not at all, so a call no longer commits (and then reloads its token and person)
 for it (app/api/auth.py); the commits in the middle of a call (a claimed Idempotency-Key,
 the once-a-minute last use) keep the caller loaded (app.database.commit_keeping_loaded);
-the request log names the caller without loading them again (app/logs.py); and an API
+the request log names the caller without loading them again (app/web/logs.py); and an API
 write appends one audit event, its operation's, which names the token that made it
 (`api_token` in its payload), instead of a second `api_token_used` event.
 

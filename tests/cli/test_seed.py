@@ -8,9 +8,9 @@ from sqlalchemy import select
 from app.audit.verify import verify_database
 from app.extensions import db
 from app.models import AccessRequest, AuditEvent, Department, Platform, Stage, User
-from app.passwords import verify_password
+from app.rules.workflow import Status
+from app.security.passwords import verify_password
 from app.seed.demo import DEFAULT_DEMO_PASSWORD, DEMO_USERS
-from app.workflow import Status
 from tests.cli.conftest import count
 
 MINISTERIAL_DEPARTMENTS = 25

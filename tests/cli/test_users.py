@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import User
-from app.passwords import verify_password
-from app.roles import Role
+from app.rules.roles import Role
+from app.security.passwords import verify_password
 from tests import factories
 from tests.cli.conftest import count, events_of
 

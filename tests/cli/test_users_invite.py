@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import User
-from app.password_links import link_lifetime, user_for_token
-from app.password_policy import TOO_LONG
-from app.roles import Role
+from app.rules.roles import Role
+from app.security.password_links import link_lifetime, user_for_token
+from app.security.password_policy import TOO_LONG
 from tests import factories
 from tests.cli.conftest import count, events_of
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from app.deadlines.clock import calendar
 from app.extensions import db
 from app.operations.withdraw_request import withdraw_request
-from app.workflow import Outcome
+from app.rules.workflow import Outcome
 from tests.deadlines.support import london
 from tests.deadlines.test_working_days import NEAR_MIDNIGHT
 from tests.web.review.support import decide

@@ -19,8 +19,8 @@ from app.models import AccessRequest, OutboxMessage, User
 from app.operations.deactivate_user import deactivate_user
 from app.operations.resubmit_request import resubmit_request
 from app.operations.set_stage_lead import set_stage_lead
-from app.roles import Role
-from app.workflow import Outcome
+from app.rules.roles import Role
+from app.rules.workflow import Outcome
 from tests import factories
 from tests.deadlines.support import (
     DEADLINE_EVENTS,

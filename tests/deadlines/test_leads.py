@@ -9,8 +9,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditEvent, User
 from app.operations.set_stage_lead import set_stage_lead
-from app.roles import Role
-from app.workflow import InvalidContent
+from app.rules.roles import Role
+from app.rules.workflow import InvalidContent
 from tests import factories
 
 

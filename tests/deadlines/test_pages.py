@@ -9,7 +9,7 @@ from app.extensions import db
 from app.models import AccessRequest
 from app.operations.create_request import create_request
 from app.operations.submit_request import submit_request
-from app.workflow import Outcome
+from app.rules.workflow import Outcome
 from tests import factories
 from tests.deadlines.support import london
 from tests.web.review.support import decide, element, text_of

@@ -15,7 +15,7 @@ from app.models import AccessRequest, AuditEvent, OutboxMessage, User
 from app.models.users import NotificationFrequency
 from app.operations.choose_notification_frequency import choose_notification_frequency
 from app.operations.decide_stage import decide_stage
-from app.workflow import Outcome
+from app.rules.workflow import Outcome
 from tests.factories import World
 from tests.notifications.support import Mailbox, outbox
 

@@ -8,7 +8,7 @@ import re
 from app.extensions import db
 from app.operations.decide_stage import decide_stage
 from app.operations.resubmit_request import resubmit_request
-from app.workflow import Outcome
+from app.rules.workflow import Outcome
 from tests.factories import World
 from tests.notifications.support import DOMAIN, Mailbox, outbox
 

@@ -20,7 +20,7 @@ from werkzeug import Request, Response
 from app.extensions import db
 from app.notifications.rules import Kind
 from app.operations.decide_stage import decide_stage
-from app.workflow import Outcome
+from app.rules.workflow import Outcome
 from tests.factories import World
 from tests.notifications.support import DOMAIN, free_port, outbox
 

@@ -15,8 +15,8 @@ from app.operations.decide_stage import decide_stage
 from app.operations.resubmit_request import resubmit_request
 from app.operations.submit_request import submit_request
 from app.operations.withdraw_request import withdraw_request
-from app.roles import Role
-from app.workflow import Outcome, StaleRequest, Status
+from app.rules.roles import Role
+from app.rules.workflow import Outcome, StaleRequest, Status
 from tests.factories import World, make_user
 from tests.operations.support import approve, deactivated, request_in, send_back
 

@@ -22,7 +22,7 @@ from app.models import (
 )
 from app.operations.decide_stage import decide_stage
 from app.operations.withdraw_request import withdraw_request
-from app.workflow import Outcome, Refusal, Status
+from app.rules.workflow import Outcome, Refusal, Status
 from tests.factories import World
 
 PIPELINE = ("security", "no10", "cabinet_office")

@@ -16,7 +16,7 @@ from app.models import AccessRequest, AuditEvent, Decision, User
 from app.operations.create_request import create_request
 from app.operations.decide_stage import decide_stage
 from app.operations.withdraw_request import withdraw_request
-from app.workflow import Outcome, StaleRequest, Status
+from app.rules.workflow import Outcome, StaleRequest, Status
 from tests.factories import complete_content
 
 Action = Callable[[AccessRequest, User], object]

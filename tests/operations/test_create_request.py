@@ -13,8 +13,8 @@ from app.audit.verify import verify_database
 from app.extensions import db
 from app.models.types import utcnow
 from app.operations.create_request import create_request
-from app.roles import Role
-from app.workflow import InactiveUser, InvalidContent, NotYourDepartment, RequestKind, Status
+from app.rules.roles import Role
+from app.rules.workflow import InactiveUser, InvalidContent, NotYourDepartment, RequestKind, Status
 from tests.factories import complete_content, make_user
 from tests.operations.support import assert_actor, deactivated, head_seq, one_event, refused
 

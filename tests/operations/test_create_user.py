@@ -7,9 +7,9 @@ import pytest
 from app.audit.events import EventType
 from app.extensions import db
 from app.operations.create_user import EMAIL_MAX, NAME_MAX, create_user
-from app.passwords import verify_password
-from app.roles import Role
-from app.workflow import InvalidContent
+from app.rules.roles import Role
+from app.rules.workflow import InvalidContent
+from app.security.passwords import verify_password
 from tests.operations.support import assert_actor, head_seq, one_event, refused
 
 

@@ -8,7 +8,7 @@ from app.models import User
 from app.operations.deactivate_user import deactivate_user
 from app.operations.decide_stage import decide_stage
 from app.operations.withdraw_request import withdraw_request
-from app.workflow import InactiveUser, NotPermitted, Outcome, Status
+from app.rules.workflow import InactiveUser, NotPermitted, Outcome, Status
 from tests.operations.support import (
     assert_actor,
     head_seq,

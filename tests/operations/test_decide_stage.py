@@ -14,8 +14,8 @@ from app.operations.resubmit_request import resubmit_request
 from app.operations.submit_request import submit_request
 from app.operations.update_request import update_request
 from app.operations.withdraw_request import withdraw_request
-from app.roles import Role
-from app.workflow import (
+from app.rules.roles import Role
+from app.rules.workflow import (
     REASON_MAX,
     ConditionsRequired,
     InactiveUser,

@@ -7,11 +7,11 @@ import pytest
 
 from app.audit.events import EventType
 from app.audit.verify import verify_database
-from app.content import canonical_content, content_of, content_sha256
 from app.extensions import db
 from app.operations.resubmit_request import resubmit_request
 from app.operations.update_request import update_request
-from app.workflow import (
+from app.rules.content import canonical_content, content_of, content_sha256
+from app.rules.workflow import (
     InactiveUser,
     InvalidContent,
     InvalidTransition,

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models.notifications import DeliveryStatus, OutboxMessage
 from app.models.types import utcnow
 from app.operations.retry_notification import retry_notification
-from app.workflow import InvalidTransition
+from app.rules.workflow import InvalidTransition
 from tests import outbox
 from tests.operations.support import assert_actor, head_seq, one_event
 

@@ -7,14 +7,14 @@ import pytest
 from app.audit.chain import Client
 from app.audit.events import EventType
 from app.audit.verify import verify_database
-from app.content import canonical_content, content_of, content_sha256
 from app.extensions import db
 from app.models import PipelineStage
 from app.operations.create_request import create_request
 from app.operations.decide_stage import decide_stage
 from app.operations.submit_request import submit_request
 from app.operations.update_request import update_request
-from app.workflow import (
+from app.rules.content import canonical_content, content_of, content_sha256
+from app.rules.workflow import (
     InactiveUser,
     InvalidContent,
     InvalidPipeline,

@@ -10,7 +10,7 @@ from app.audit.events import EventType
 from app.extensions import db
 from app.operations.update_request import update_request
 from app.operations.withdraw_request import withdraw_request
-from app.workflow import (
+from app.rules.workflow import (
     InactiveUser,
     InvalidContent,
     InvalidTransition,

@@ -7,7 +7,7 @@ import pytest
 from app.audit.events import EventType
 from app.extensions import db
 from app.operations.withdraw_request import withdraw_request
-from app.workflow import (
+from app.rules.workflow import (
     REASON_MAX,
     InactiveUser,
     InvalidContent,

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from app.audit.chain import Client
 from app.audit.events import EventType
 from app.extensions import db
-from app.lockout import LockoutPolicy
 from app.models import UserSession
 from app.operations.change_password import (
     LOCKED,
@@ -16,11 +15,12 @@ from app.operations.change_password import (
     WRONG_CURRENT,
     change_password,
 )
-from app.password_policy import MISMATCH, TOO_SHORT
-from app.passwords import verify_password
-from app.roles import Role
-from app.user_sessions import open_session
-from app.workflow import InvalidContent
+from app.rules.roles import Role
+from app.rules.workflow import InvalidContent
+from app.security.lockout import LockoutPolicy
+from app.security.password_policy import MISMATCH, TOO_SHORT
+from app.security.passwords import verify_password
+from app.security.user_sessions import open_session
 from tests import factories
 from tests.audit_trail import events
 

@@ -1,4 +1,4 @@
-"""One-time set-password links (app.password_links): they name one person, work once,
+"""One-time set-password links (app.security.password_links): they name one person, work once,
 die with any later password change, after SET_PASSWORD_LINK_HOURS, and for a
 deactivated person; a changed or forged token names no one."""
 
@@ -13,13 +13,13 @@ from app.extensions import db
 from app.models.types import utcnow
 from app.operations.change_password import change_password
 from app.operations.set_password import set_password
-from app.password_links import (
+from app.rules.roles import Role
+from app.security.password_links import (
     link_lifetime,
     make_link_token,
     set_password_url,
     user_for_token,
 )
-from app.roles import Role
 from tests import factories
 
 pytestmark = pytest.mark.asvs("2.3.1")

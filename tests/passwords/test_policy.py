@@ -1,4 +1,4 @@
-"""The rules for a new password (app.password_policy), without HTTP or a database."""
+"""The rules for a new password (app.security.password_policy), without HTTP or a database."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from app.password_policy import (
+from app.security.password_policy import (
     BREACHED,
     MISMATCH,
     NO_CONFIRMATION,

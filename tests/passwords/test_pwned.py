@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from app.password_policy import BREACHED, is_breached, password_problems
+from app.security.password_policy import BREACHED, is_breached, password_problems
 from tests.passwords.conftest import sha1_hex
 
 pytestmark = pytest.mark.asvs("2.1.7")

@@ -12,11 +12,11 @@ from app.extensions import db
 from app.models import UserSession
 from app.models.types import utcnow
 from app.operations.set_password import SAME_AS_OLD, set_password
-from app.password_policy import MISMATCH, TOO_SHORT
-from app.passwords import verify_password
-from app.roles import Role
-from app.user_sessions import open_session
-from app.workflow import InvalidContent
+from app.rules.roles import Role
+from app.rules.workflow import InvalidContent
+from app.security.password_policy import MISMATCH, TOO_SHORT
+from app.security.passwords import verify_password
+from app.security.user_sessions import open_session
 from tests import factories
 from tests.audit_trail import events
 

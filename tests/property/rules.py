@@ -1,12 +1,12 @@
 """What the rules allow, written out for the property test independently of
-`app.workflow`: the cast of people, and a model of one request."""
+`app.rules.workflow`: the cast of people, and a model of one request."""
 
 from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass, field
 
-from app.workflow import Outcome, Status
+from app.rules.workflow import Outcome, Status
 from tests.factories import PIPELINE
 
 # The cast --------------------------------------------------------------------------------

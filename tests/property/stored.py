@@ -11,7 +11,7 @@ from sqlalchemy import Row, select
 from app.extensions import db
 from app.models import AccessRequest, Decision, ReferenceCounter, RequestRevision
 from app.models.audit import AuditEvent
-from app.workflow import Outcome, Status
+from app.rules.workflow import Outcome, Status
 from tests.factories import PIPELINE
 from tests.property.rules import CAST
 

@@ -43,8 +43,8 @@ from app.operations.resubmit_request import resubmit_request
 from app.operations.submit_request import submit_request
 from app.operations.update_request import update_request
 from app.operations.withdraw_request import withdraw_request
-from app.roles import Role
-from app.workflow import Outcome, Refusal, Status
+from app.rules.roles import Role
+from app.rules.workflow import Outcome, Refusal, Status
 from tests.database import wipe_database
 from tests.factories import PIPELINE, complete_content, make_user, make_world
 from tests.property.rules import (

@@ -23,7 +23,6 @@ from typing import Any
 
 from flask import Flask
 
-from app.api_tokens import allowed_scopes
 from app.audit.checks import request_check
 from app.audit.export import ExportFormat
 from app.audit.filters import AuditFilters
@@ -39,9 +38,10 @@ from app.operations.record_export import record_export
 from app.operations.submit_request import submit_request
 from app.operations.two_factor import confirm_enrolment, start_enrolment
 from app.operations.withdraw_request import withdraw_request
-from app.passwords import hash_password
-from app.roles import Role
-from app.workflow import Outcome, Status
+from app.rules.roles import Role
+from app.rules.workflow import Outcome, Status
+from app.security.api_tokens import allowed_scopes
+from app.security.passwords import hash_password
 from tests import outbox
 from tests.factories import PASSWORD, World, complete_content, make_user
 from tests.web.client import PermitClient, csrf_token, current_code, post_form
@@ -49,7 +49,7 @@ from tests.web.client import PermitClient, csrf_token, current_code, post_form
 #: Methods every rule answers by itself; they run no view of ours.
 IMPLICIT_METHODS = frozenset({"HEAD", "OPTIONS"})
 
-#: A new password the policy accepts (app.password_policy).
+#: A new password the policy accepts (app.security.password_policy).
 NEW_PASSWORD = "violet kettle harbour lantern"
 
 
@@ -77,7 +77,7 @@ OFFICERS = frozenset({Who.OFFICER, Who.OUTSIDER})
 APPROVERS = frozenset({Who.SECURITY, Who.NO10, Who.CABINET_OFFICE})
 #: People whose roles need a second factor (the world gives them one).
 WITH_SECOND_FACTOR = SIGNED_IN - OFFICERS
-#: Who may see the department's request once it is submitted (app.access.can_view).
+#: Who may see the department's request once it is submitted (app.rules.access.can_view).
 SEE_SUBMITTED = frozenset({Who.OFFICER, *APPROVERS, Who.AUDITOR, Who.ADMIN})
 #: Who is told a draft does not exist: drafts are the department's own business.
 DRAFT_HIDDEN = frozenset({Who.OUTSIDER, *APPROVERS})
@@ -753,7 +753,7 @@ ROUTES: tuple[Route, ...] = (
 )
 
 #: Who holds a token that may read requests: every role but the admin's (the API has
-#: nothing for admins, app.api_tokens.SCOPES_BY_ROLE).
+#: nothing for admins, app.security.api_tokens.SCOPES_BY_ROLE).
 REQUEST_READERS = SIGNED_IN - {Who.ADMIN}
 API = "/api/v1"
 #: The API's rules, as the app spells their converters.

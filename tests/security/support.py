@@ -19,12 +19,12 @@ from werkzeug.http import quote_etag
 from werkzeug.test import TestResponse
 
 from app.api.etags import etag_of
-from app.api_tokens import Scope, new_token, ordered
 from app.extensions import db
 from app.models import AccessRequest, AuditEvent, User, UserRole, UserStage
 from app.models.api import ApiToken
 from app.models.notifications import OutboxMessage
 from app.models.types import utcnow
+from app.security.api_tokens import Scope, new_token, ordered
 from tests.factories import World
 from tests.security.route_table import Route, Subject, Use, Who
 from tests.web.client import PermitClient, csrf_token, make_client, sign_in

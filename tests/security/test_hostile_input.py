@@ -22,7 +22,7 @@ from werkzeug.test import TestResponse
 from app.audit.events import EventType
 from app.extensions import db
 from app.models import AuditEvent
-from app.requests.sections import SECTIONS
+from app.screens.requests.sections import SECTIONS
 from tests.security.route_table import (
     ROUTES_BY_KEY,
     Route,

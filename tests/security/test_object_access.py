@@ -27,8 +27,8 @@ from app.models import AuditEvent, User
 from app.models.notifications import DeliveryStatus
 from app.operations.create_api_token import create_api_token
 from app.operations.record_export import record_export
-from app.roles import Role
-from app.workflow import Outcome, Status
+from app.rules.roles import Role
+from app.rules.workflow import Outcome, Status
 from tests import outbox
 from tests.factories import make_user
 from tests.security.route_table import (

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from app.audit.events import EventType
 from app.extensions import db
 from app.models import AccessRequest, AuditEvent, User, UserRole, UserStage
-from app.roles import Role
+from app.rules.roles import Role
 from tests.factories import PASSWORD, World, make_user
 from tests.security.route_table import ROUTES, ROUTES_BY_KEY, Who, by_principal, rows
 from tests.security.support import (

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from app.audit.events import EventType
 from app.audit.verify import verify_database
 from app.extensions import db
-from app.lockout import LockoutPolicy
 from app.models import RecoveryCode, UserSession
 from app.models.types import utcnow
 from app.operations.two_factor import (
@@ -25,10 +24,11 @@ from app.operations.two_factor import (
     turn_off_second_factor,
     use_recovery_code,
 )
-from app.roles import Role
-from app.two_factor import time_step
-from app.user_sessions import EndReason, open_session
-from app.workflow import NotPermitted
+from app.rules.roles import Role
+from app.rules.workflow import NotPermitted
+from app.security.lockout import LockoutPolicy
+from app.security.two_factor import time_step
+from app.security.user_sessions import EndReason, open_session
 from tests import factories
 from tests.audit_trail import events
 

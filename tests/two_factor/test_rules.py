@@ -1,4 +1,4 @@
-"""The second factor's rules (app.two_factor), without a database: which codes are good,
+"""The second factor's rules (app.security.two_factor), without a database: which codes are good,
 for how long, and only once; who needs a second factor; recovery codes."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 
 from app.models.sessions import RecoveryCode
 from app.models.users import User
-from app.roles import Role
-from app.two_factor import (
+from app.rules.roles import Role
+from app.security.two_factor import (
     RECOVERY_CODE_ALPHABET,
     STEP_SECONDS,
     grouped,

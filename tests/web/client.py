@@ -19,8 +19,8 @@ from sqlalchemy import select
 from werkzeug.test import TestResponse
 
 from app.extensions import db
-from app.formatting import SERVICE_NAME
 from app.models.users import User, normalise_email
+from app.rules.formatting import SERVICE_NAME
 from tests.factories import PASSWORD
 
 _CSRF_INPUT = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

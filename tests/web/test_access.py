@@ -6,8 +6,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from app.roles import Role
-from app.web import safe_next_path
+from app.rules.roles import Role
+from app.web.client import safe_next_path
 from tests import factories
 from tests.web.client import enter_code, post_form
 

@@ -9,7 +9,7 @@ import pytest
 from flask import render_template_string
 from markupsafe import Markup
 
-from app.formatting import (
+from app.rules.formatting import (
     STATUS_TAG_CLASSES,
     WITH_CONDITIONS_LABEL,
     WITH_CONDITIONS_TAG_CLASS,
@@ -23,7 +23,7 @@ from app.formatting import (
     uk_datetime,
     uk_time,
 )
-from app.workflow import STATUS_LABELS, Status
+from app.rules.workflow import STATUS_LABELS, Status
 
 
 @pytest.mark.parametrize(

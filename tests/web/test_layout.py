@@ -12,10 +12,10 @@ from werkzeug.exceptions import Conflict, InternalServerError
 
 import config
 from app import create_app
-from app.formatting import SERVICE_NAME
-from app.navigation import nav_count, navigation_items
-from app.roles import Role
-from app.workflow import NotPermitted, StaleRequest
+from app.rules.formatting import SERVICE_NAME
+from app.rules.roles import Role
+from app.rules.workflow import NotPermitted, StaleRequest
+from app.web.navigation import nav_count, navigation_items
 from tests import factories
 from tests.web.client import page_title
 

@@ -13,12 +13,12 @@ import time_machine
 from sqlalchemy import select
 
 from app.audit.events import EventType
-from app.auth.second_factor_forms import WRONG_CODE_MESSAGE, WRONG_RECOVERY_CODE_MESSAGE
 from app.extensions import db
 from app.models import UserSession
 from app.models.types import utcnow
 from app.operations.two_factor import confirm_enrolment, start_enrolment
-from app.roles import Role
+from app.rules.roles import Role
+from app.web.second_factor_forms import WRONG_CODE_MESSAGE, WRONG_RECOVERY_CODE_MESSAGE
 from config import TestConfig as PermitConfig
 from tests import factories
 from tests.audit_trail import events

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from app.audit.events import EventType
-from app.auth.second_factor_forms import WRONG_CODE_MESSAGE
 from app.extensions import db
 from app.models import RecoveryCode, UserSession
-from app.roles import Role
-from app.two_factor import grouped
+from app.rules.roles import Role
+from app.security.two_factor import grouped
+from app.web.second_factor_forms import WRONG_CODE_MESSAGE
 from tests import factories
 from tests.audit_trail import events
 from tests.web.client import csrf_token, current_code, page_title, post_form

@@ -12,13 +12,13 @@ import pytest
 import time_machine
 
 from app.audit.events import EventType
-from app.auth.set_password import SET_MESSAGE
 from app.extensions import db
 from app.models import User
 from app.models.types import utcnow
-from app.password_links import make_link_token
-from app.password_policy import MISMATCH, TOO_SHORT
-from app.roles import Role
+from app.rules.roles import Role
+from app.screens.auth.set_password import SET_MESSAGE
+from app.security.password_links import make_link_token
+from app.security.password_policy import MISMATCH, TOO_SHORT
 from tests import factories
 from tests.audit_trail import events
 from tests.web.client import csrf_token, make_client, page_title, sign_in

@@ -10,9 +10,9 @@ import pytest
 from app.audit.chain import hashed_fields
 from app.audit.events import EventType
 from app.audit.verify import verify_database
-from app.auth.forms import SIGN_IN_FAILED_MESSAGE
 from app.extensions import db
-from app.roles import Role
+from app.rules.roles import Role
+from app.screens.auth.forms import SIGN_IN_FAILED_MESSAGE
 from tests import factories
 from tests.audit_trail import events
 from tests.web.client import csrf_token, make_client, page_title, sign_in, sign_out

@@ -1,5 +1,5 @@
 """Form fields drawn by govuk-frontend-wtf are remembered by their params
-(app.templating._render_widget): a field drawn again shows what it shows now, its value
+(app.web.templating._render_widget): a field drawn again shows what it shows now, its value
 and its error, never an earlier drawing of it."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from markupsafe import Markup
 from wtforms import StringField
 from wtforms.validators import InputRequired
 
-from app.templating import WidgetCache, _frozen
+from app.web.templating import WidgetCache, _frozen
 
 
 class HandleForm(FlaskForm):

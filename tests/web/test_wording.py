@@ -1,7 +1,7 @@
 """How empty answers, empty table cells, approvals with conditions and limits read: the
 same words on every page, and never a program's raw value (tests/raw_values.py).
 
-An empty answer reads as check answers words it (app.requests.answers.EMPTY); an empty
+An empty answer reads as check answers words it (app.rules.formatting.EMPTY); an empty
 table cell is a dash with hidden words, as GOV.UK tables do; an approved request whose
 approval carries conditions says "Approved with conditions" wherever its status shows;
 a limit in an error message is written "5,000", as the character count writes it.
@@ -16,7 +16,7 @@ import pytest
 from app.extensions import db
 from app.models import AccessRequest
 from app.operations.resubmit_request import resubmit_request
-from app.workflow import Outcome, RequestKind
+from app.rules.workflow import Outcome, RequestKind
 from tests.factories import World
 from tests.raw_values import raw_values
 from tests.web.record.support import summaries, summary
@@ -28,7 +28,7 @@ CONDITIONS = "Review the first month of posts with the security team"
 
 
 def dash(hidden: str) -> str:
-    """An empty table cell's HTML, as app.formatting.empty_cell makes it."""
+    """An empty table cell's HTML, as app.rules.formatting.empty_cell makes it."""
     return f'<span aria-hidden="true">—</span><span class="govuk-visually-hidden">{hidden}</span>'
 
 

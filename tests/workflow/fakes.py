@@ -1,11 +1,11 @@
-"""Stand-ins for people, requests and decisions: the shapes `app.workflow`'s checks need."""
+"""Stand-ins for people, requests and decisions: the shapes `app.rules.workflow`'s checks need."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from app.roles import Role
-from app.workflow import Status
+from app.rules.roles import Role
+from app.rules.workflow import Status
 
 DEPARTMENT = 1
 OTHER_DEPARTMENT = 2

@@ -1,9 +1,9 @@
 """The moves a request can make, written out by hand from the rules rather than read
-from `app.workflow.TRANSITIONS`, so that the tests compare the code with the rules."""
+from `app.rules.workflow.TRANSITIONS`, so that the tests compare the code with the rules."""
 
 from __future__ import annotations
 
-from app.workflow import Action, Status
+from app.rules.workflow import Action, Status
 
 S, A = Status, Action
 

@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from app.roles import Role
-from app.workflow import (
+from app.rules.roles import Role
+from app.rules.workflow import (
     REASON_MAX,
     Action,
     ConditionsRequired,

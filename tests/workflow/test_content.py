@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from app.content import (
+from app.rules.content import (
     BUDGET_MAX_POUNDS,
     CONTENT_FIELDS,
     HANDLE_MAX,
@@ -19,8 +19,8 @@ from app.content import (
     check_draft,
     content_sha256,
 )
+from app.rules.workflow import InvalidContent, RequestKind
 from app.seed.reference import PLATFORMS
-from app.workflow import InvalidContent, RequestKind
 from tests import handles
 from tests.factories import complete_content
 

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from app.workflow import (
+from app.rules.workflow import (
     ACTION_PAST,
     KIND_LABELS,
     OUTCOME_LABELS,

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from app.extensions import db
-from app.roles import Role
+from app.rules.roles import Role
 from tests import factories
 from tests.web.client import page_title
 

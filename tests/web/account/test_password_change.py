@@ -9,14 +9,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from app.account.password import CHANGED_MESSAGE
 from app.audit.events import EventType
 from app.extensions import db
 from app.models import User
 from app.operations.change_password import WRONG_CURRENT
-from app.password_policy import BREACHED, MISMATCH, TOO_LONG, TOO_SHORT
-from app.passwords import verify_password
-from app.roles import Role
+from app.rules.roles import Role
+from app.screens.account.password import CHANGED_MESSAGE
+from app.security.password_policy import BREACHED, MISMATCH, TOO_LONG, TOO_SHORT
+from app.security.passwords import verify_password
 from tests import factories
 from tests.audit_trail import events
 from tests.passwords.conftest import RangeServer

@@ -15,13 +15,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.admin import queries
 from app.audit.events import EventType
 from app.audit.verify import verify_database
 from app.extensions import db
 from app.models import AccessRequest, AuditEvent
 from app.models.notifications import DeliveryStatus, OutboxMessage
 from app.models.types import utcnow
+from app.screens.admin import queries
 from tests import outbox
 from tests.web.client import csrf_token, page_title
 from tests.web.review.support import counting_queries, text_of

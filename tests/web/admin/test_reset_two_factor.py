@@ -12,7 +12,7 @@ from app.audit.events import EventType
 from app.extensions import db
 from app.models import AuditEvent, RecoveryCode
 from app.operations.two_factor import confirm_enrolment, start_enrolment
-from app.roles import Role
+from app.rules.roles import Role
 from tests import factories
 from tests.web.client import csrf_token, current_code, page_title, post_form
 

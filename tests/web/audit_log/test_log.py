@@ -10,11 +10,11 @@ import pytest
 
 from app.audit.events import EventType
 from app.audit.filters import london_day_bounds
-from app.audit_log.labels import EVENT_LABELS
 from app.extensions import db
 from app.operations.decide_stage import decide_stage
-from app.roles import Role
-from app.workflow import Outcome
+from app.rules.roles import Role
+from app.rules.workflow import Outcome
+from app.screens.audit_log.labels import EVENT_LABELS
 from tests import factories
 from tests.web.audit_log.conftest import add_event, shown_seqs
 from tests.web.client import page_title

@@ -10,9 +10,9 @@ from html import unescape
 from sqlalchemy import event
 
 from app.audit.events import EventType
-from app.audit_log.queries import PAGE_SIZE
 from app.extensions import db
 from app.models import AccessRequest
+from app.reads.audit_log import PAGE_SIZE
 from tests.web.audit_log.conftest import add_event, shown_seqs
 
 

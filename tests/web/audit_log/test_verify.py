@@ -15,7 +15,7 @@ from app.audit.events import EventType
 from app.extensions import db
 from app.models import AuditCheck, AuditEvent
 from app.operations.decide_stage import decide_stage
-from app.workflow import Outcome
+from app.rules.workflow import Outcome
 from tests.audit_trail import events
 from tests.web.audit_log.conftest import add_event, last_seq, tamper
 from tests.web.client import csrf_token, page_title

@@ -7,11 +7,11 @@ import pytest
 from flask import url_for
 
 from app.extensions import db
-from app.formatting import uk_date
 from app.models import AccessRequest
 from app.operations.resubmit_request import resubmit_request
 from app.operations.withdraw_request import withdraw_request
-from app.workflow import Outcome
+from app.rules.formatting import uk_date
+from app.rules.workflow import Outcome
 from tests.web.review.support import at_stage, decide, element, text_of
 
 BANNER = "changes-requested"

@@ -9,13 +9,13 @@ from flask import url_for
 from sqlalchemy import update
 
 from app.extensions import db
-from app.formatting import uk_datetime
 from app.models import AccessRequest
 from app.operations.resubmit_request import resubmit_request
 from app.operations.update_request import update_request
 from app.operations.withdraw_request import withdraw_request
-from app.roles import Role
-from app.workflow import Outcome, RequestKind
+from app.rules.formatting import uk_datetime
+from app.rules.roles import Role
+from app.rules.workflow import Outcome, RequestKind
 from tests import factories
 from tests.web.client import page_title
 from tests.web.review.support import (

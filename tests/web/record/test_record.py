@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.formatting import uk_datetime
 from app.models import AuditEvent, RequestRevision
 from app.models.types import utcnow
 from app.operations.resubmit_request import resubmit_request
 from app.operations.update_request import update_request
 from app.operations.withdraw_request import withdraw_request
-from app.workflow import Outcome
+from app.rules.formatting import uk_datetime
+from app.rules.workflow import Outcome
 from tests.web.client import page_title
 from tests.web.record.support import event_rows, hash_cells, summaries, summary, url
 from tests.web.review.support import (

@@ -11,7 +11,7 @@ import re
 import pytest
 
 from app.extensions import db
-from app.workflow import Status
+from app.rules.workflow import Status
 from tests.operations.support import request_in, snapshot
 
 #: Every officer screen about one request: (method, path after /requests/<reference>).

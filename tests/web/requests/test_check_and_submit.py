@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditEvent, RequestRevision
 from app.operations.update_request import update_request
-from app.workflow import RequestKind, Status
+from app.rules.workflow import RequestKind, Status
 from tests.operations.support import request_in
 from tests.web.client import page_title
 from tests.web.requests.conftest import fill, reload

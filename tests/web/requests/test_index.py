@@ -11,7 +11,7 @@ from sqlalchemy import event
 
 from app.extensions import db
 from app.operations.submit_request import submit_request
-from app.requests.listing import PAGE_SIZE
+from app.screens.requests.listing import PAGE_SIZE
 from tests.web.client import page_title
 from tests.web.requests.html import text, title
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AccessRequest, AuditEvent
-from app.workflow import Status
+from app.rules.workflow import Status
 from tests.web.requests.conftest import fill
 from tests.web.requests.html import main_form, text, title
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AccessRequest, AuditEvent
-from app.workflow import KIND_LABELS, RequestKind, Status
+from app.rules.workflow import KIND_LABELS, RequestKind, Status
 from tests import factories
 from tests.web.client import page_title
 from tests.web.requests.conftest import fill

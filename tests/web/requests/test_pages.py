@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from app.requests.sections import SECTIONS
-from app.workflow import Status
+from app.rules.workflow import Status
+from app.screens.requests.sections import SECTIONS
 from tests.operations.support import request_in
 from tests.web.requests.html import forms, title
 

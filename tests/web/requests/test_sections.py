@@ -12,8 +12,8 @@ from app.extensions import db
 from app.models import AuditEvent
 from app.operations.submit_request import submit_request
 from app.operations.update_request import update_request
-from app.requests.sections import SECTIONS
-from app.workflow import RequestKind, Status
+from app.rules.workflow import RequestKind, Status
+from app.screens.requests.sections import SECTIONS
 from tests.operations.support import request_in
 from tests.web.client import page_title
 from tests.web.requests.conftest import fill, reload

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditEvent
 from app.operations.update_request import update_request
-from app.workflow import Status
+from app.rules.workflow import Status
 from tests.operations.support import request_in
 from tests.web.client import page_title
 from tests.web.requests.conftest import fill, reload

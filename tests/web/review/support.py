@@ -15,7 +15,7 @@ from sqlalchemy import event, func, select
 from app.extensions import db
 from app.models import AccessRequest, AuditEvent, Decision, User
 from app.operations.decide_stage import decide_stage
-from app.workflow import Outcome
+from app.rules.workflow import Outcome
 from tests.factories import World
 
 

@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.formatting import uk_datetime
 from app.models import AccessRequest, AuditEvent, Decision
 from app.operations.resubmit_request import resubmit_request
 from app.operations.withdraw_request import withdraw_request
-from app.roles import Role
-from app.workflow import REASON_MAX, Outcome, Status
+from app.rules.formatting import uk_datetime
+from app.rules.roles import Role
+from app.rules.workflow import REASON_MAX, Outcome, Status
 from tests import factories
 from tests.web.client import page_title
 from tests.web.review.support import (

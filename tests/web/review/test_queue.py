@@ -10,17 +10,17 @@ import pytest
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.formatting import LONDON, uk_date
 from app.models import AccessRequest, User
 from app.models.types import utcnow
 from app.operations.create_request import create_request
 from app.operations.resubmit_request import resubmit_request
 from app.operations.submit_request import submit_request
 from app.operations.withdraw_request import withdraw_request
-from app.requests.detail import decision_refusal
-from app.review.queries import PAGE_SIZE, awaiting_decision_count
-from app.roles import Role
-from app.workflow import Outcome
+from app.reads.queue import PAGE_SIZE, awaiting_decision_count
+from app.reads.request_page import decision_refusal
+from app.rules.formatting import LONDON, uk_date
+from app.rules.roles import Role
+from app.rules.workflow import Outcome
 from tests import factories
 from tests.web.client import page_title
 from tests.web.review.support import (

@@ -10,11 +10,11 @@ import time_machine
 from sqlalchemy import select
 
 from app.audit.events import EventType
-from app.auth.forms import SIGN_IN_FAILED_MESSAGE
 from app.extensions import db
-from app.lockout import LockoutPolicy
 from app.models import AuditEvent
 from app.models.types import utcnow
+from app.screens.auth.forms import SIGN_IN_FAILED_MESSAGE
+from app.security.lockout import LockoutPolicy
 from tests.factories import PASSWORD
 from tests.web.client import sign_in
 

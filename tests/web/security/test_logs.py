@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.logs import LOGGER_NAME
 from app.models import AuditEvent
+from app.web.logs import LOGGER_NAME
 from tests.factories import PASSWORD
 from tests.web.client import csrf_token, post_form, sign_in, sign_out
 

@@ -1,0 +1,208 @@
+"""The approver's queue in SQL: what waits for their decision, sorted, filtered, paged.
+
+`may_decide` is `app.rules.workflow.check_can_decide` as a SQL condition, so the queue and the
+navigation count list exactly the requests whose decision page offers the form (that page
+asks the rule itself, through `app.reads.request_page.decision_refusal`). Change both
+together: tests/web/review/test_queue.py holds them to each other.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, select
+
+from app.extensions import db
+from app.models.departments import Department
+from app.models.platforms import Platform
+from app.models.requests import AccessRequest, Decision, RequestRevision
+from app.models.users import User
+from app.rules.formatting import in_london
+from app.rules.workflow import Status
+
+#: Rows on each page of the queue.
+PAGE_SIZE = 25
+
+
+def may_decide(user: User) -> ColumnElement[bool]:
+    """SQL for `decision_refusal(user, request) is None`: in review at one of the user's
+    stages, not filed by them (created or (re)submitted), and no decision of theirs on
+    another stage of it."""
+    filed_a_revision = exists().where(
+        RequestRevision.request_id == AccessRequest.id,
+        RequestRevision.submitted_by_id == user.id,
+    )
+    decided_another_stage = exists().where(
+        Decision.request_id == AccessRequest.id,
+        Decision.approver_id == user.id,
+        Decision.stage_code != AccessRequest.current_stage,
+    )
+    return and_(
+        AccessRequest.status == str(Status.IN_REVIEW),
+        AccessRequest.current_stage.in_(sorted(user.stage_codes)),
+        AccessRequest.requester_id != user.id,
+        ~filed_a_revision,
+        ~decided_another_stage,
+    )
+
+
+def awaiting_decision_count(user: User) -> int:
+    """How many requests wait for `user`'s decision: one COUNT query."""
+    if not user.active:
+        return 0
+    count = db.session.scalar(
+        select(func.count()).select_from(AccessRequest).where(may_decide(user))
+    )
+    return int(count or 0)
+
+
+# The queue page ---------------------------------------------------------------------
+
+
+class SortKey(enum.StrEnum):
+    SUBMITTED = "submitted"
+    DAYS = "days"
+    REFERENCE = "reference"
+    DEPARTMENT = "department"
+    #: The current stage's due date (docs/deadlines.md).
+    DUE = "due"
+
+
+class SortOrder(enum.StrEnum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+#: The order a column sorts in first: most days waiting first, the others A to Z and
+#: oldest (or soonest due) first.
+FIRST_ORDER: dict[SortKey, SortOrder] = {
+    SortKey.SUBMITTED: SortOrder.ASC,
+    SortKey.DAYS: SortOrder.DESC,
+    SortKey.REFERENCE: SortOrder.ASC,
+    SortKey.DEPARTMENT: SortOrder.ASC,
+    SortKey.DUE: SortOrder.ASC,
+}
+#: Longest waiting first.
+DEFAULT_SORT = SortKey.DAYS
+
+#: What each sort key orders by, ascending. A request in review changes only when it is
+#: submitted or decided, so its `updated_at` is when it reached the stage now deciding:
+#: more days waiting means an earlier `updated_at`, hence DAYS sorts on it descending.
+_SORT_COLUMNS: dict[SortKey, tuple[Any, bool]] = {
+    SortKey.SUBMITTED: (AccessRequest.submitted_at, False),
+    SortKey.DAYS: (AccessRequest.updated_at, True),
+    SortKey.REFERENCE: (AccessRequest.reference, False),
+    SortKey.DEPARTMENT: (Department.name, False),
+    SortKey.DUE: (AccessRequest.stage_due_on, False),
+}
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """What the person asked for: filters, sort and page (all from the query string)."""
+
+    department_id: int | None = None
+    platform_id: int | None = None
+    sort: SortKey = DEFAULT_SORT
+    order: SortOrder = FIRST_ORDER[DEFAULT_SORT]
+    page: int = 1
+
+    def args(self, **changes: Any) -> dict[str, str]:
+        """The query string for this view with `changes`, leaving out defaults."""
+        values = {
+            "department": self.department_id,
+            "platform": self.platform_id,
+            "sort": self.sort,
+            "order": self.order,
+            "page": self.page,
+            **changes,
+        }
+        defaults = {"sort": DEFAULT_SORT, "order": FIRST_ORDER[values["sort"]], "page": 1}
+        return {
+            name: str(value)
+            for name, value in values.items()
+            if value is not None and defaults.get(name) != value
+        }
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    reference: str
+    department: str
+    platform: str
+    submitted_at: datetime | None  # always set while in review
+    waiting_since: datetime
+    #: The stage's due date; None for a request whose clock `sla tick` has yet to start.
+    due_on: date | None = None
+
+    def days_waiting(self, today: date) -> int:
+        return max((today - in_london(self.waiting_since).date()).days, 0)
+
+    def overdue(self, today: date) -> bool:
+        """Overdue from the day after the due date (app.deadlines.schedule)."""
+        return self.due_on is not None and today > self.due_on
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    total: int
+    page: int
+    pages: int
+
+
+def _ordering(query: QueueQuery) -> list[Any]:
+    column, reverse = _SORT_COLUMNS[query.sort]
+    descending = (query.order is SortOrder.DESC) != reverse
+    first = column.desc() if descending else column.asc()
+    if query.sort is SortKey.DUE:  # no due date yet: last, whichever way
+        first = first.nulls_last()
+    # Ties (same department, same day) keep a stable order so pages do not overlap.
+    return [first, AccessRequest.submitted_at.asc(), AccessRequest.id.asc()]
+
+
+def _conditions(user: User, query: QueueQuery) -> list[ColumnElement[bool]]:
+    conditions = [may_decide(user)]
+    if query.department_id is not None:
+        conditions.append(AccessRequest.department_id == query.department_id)
+    if query.platform_id is not None:
+        conditions.append(AccessRequest.platform_id == query.platform_id)
+    return conditions
+
+
+def queue_page(user: User, query: QueueQuery) -> QueuePage:
+    """One page of the requests awaiting `user`'s decision: two queries, whatever the size."""
+    conditions = _conditions(user, query)
+    counted = db.session.scalar(select(func.count()).select_from(AccessRequest).where(*conditions))
+    total = int(counted or 0)
+    pages = max(math.ceil(total / PAGE_SIZE), 1)
+    page = min(max(query.page, 1), pages)
+    statement = (
+        select(
+            AccessRequest.reference,
+            Department.name,
+            Platform.name,
+            AccessRequest.submitted_at,
+            AccessRequest.updated_at,
+            AccessRequest.stage_due_on,
+        )
+        .join(Department, Department.id == AccessRequest.department_id)
+        .join(Platform, Platform.id == AccessRequest.platform_id)
+        .where(*conditions)
+        .order_by(*_ordering(query))
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    )
+    rows = [QueueRow(*row) for row in db.session.execute(statement)]
+    return QueuePage(rows=rows, total=total, page=page, pages=pages)
+
+
+def filter_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """(id, name) of every department and platform, for the filter panel: two queries."""
+    departments = db.session.execute(select(Department.id, Department.name).order_by("name"))
+    platforms = db.session.execute(select(Platform.id, Platform.name).order_by("name"))
+    return [(i, n) for i, n in departments], [(i, n) for i, n in platforms]

@@ -1,0 +1,413 @@
+"""The request page's contents, for everyone who may see the request
+(`app.rules.access.can_view`): built here, drawn by the requests screen's page and, with
+a decision form, by the review screen's decide page.
+
+What was asked, where each approval stage stands for the current revision, the conditions
+attached, and the request's whole history from its audit events. A request sent back for
+changes says so at the top, with the approver's reason. Officers of the department see
+their next steps; approvers see a call to decide or why they may not; auditors and admins
+only read. The links it holds are built with `url_for`, so it is built while a request is
+answered; the templates/requests/_detail_*.html partials draw it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flask import url_for
+from markupsafe import Markup, escape
+from sqlalchemy import select
+
+from app.audit.events import EventType
+from app.deadlines.clock import london_today
+from app.extensions import db
+from app.models.audit import AuditEvent
+from app.models.platforms import Stage
+from app.models.requests import AccessRequest, Decision
+from app.models.users import User
+from app.rules.content import CONTENT_FIELDS, TEXT_FIELDS
+from app.rules.formatting import (
+    WITH_CONDITIONS_LABEL,
+    WITH_CONDITIONS_TAG_CLASS,
+    shown_answer,
+    uk_date,
+    uk_datetime,
+    uk_day_date,
+)
+from app.rules.roles import Role
+from app.rules.workflow import (
+    Action,
+    Outcome,
+    Refusal,
+    Status,
+    check_can_decide,
+    check_officer_action,
+    filers_of,
+)
+
+# What the page shows ----------------------------------------------------------------
+
+#: How each content field is named on screen, in CONTENT_FIELDS order.
+FIELD_LABELS: dict[str, str] = {
+    "kind": "What the request is for",
+    **{text.name: text.label for text in TEXT_FIELDS},
+    "start_date": "Start date",
+    "end_date": "End date",
+    "device_attestation": "Not installed on a government device",
+    "ad_budget_pounds": "Advertising budget",
+}
+
+#: A stage's state for the current revision: the words and the GOV.UK tag colour.
+DECIDED_STATES: dict[Outcome, tuple[str, str]] = {
+    Outcome.APPROVE: ("Approved", "govuk-tag--green"),
+    Outcome.APPROVE_WITH_CONDITIONS: (WITH_CONDITIONS_LABEL, WITH_CONDITIONS_TAG_CLASS),
+    Outcome.REQUEST_CHANGES: ("Changes requested", "govuk-tag--yellow"),
+    Outcome.REJECT: ("Rejected", "govuk-tag--red"),
+}
+WAITING = ("Waiting for decision", "govuk-tag--blue")
+NOT_STARTED = ("Not started yet", "govuk-tag--grey")
+NOT_NEEDED = ("Not needed", "govuk-tag--grey")
+
+#: Each request event in words; {stage} is the name of the stage that decided.
+TIMELINE_HEADINGS: dict[str, str] = {
+    EventType.REQUEST_CREATED: "Request started",
+    EventType.REQUEST_UPDATED: "Answers changed",
+    EventType.REQUEST_SUBMITTED: "Submitted for approval",
+    EventType.REQUEST_RESUBMITTED: "Resubmitted after changes",
+    EventType.REQUEST_WITHDRAWN: "Withdrawn",
+    EventType.STAGE_APPROVED: "Approved by {stage}",
+    EventType.STAGE_APPROVED_WITH_CONDITIONS: "Approved with conditions by {stage}",
+    EventType.CHANGES_REQUESTED: "Changes requested by {stage}",
+    EventType.REQUEST_REJECTED: "Rejected by {stage}",
+    EventType.STAGE_DUE_SOON: "{stage} reminded of the due date",
+    EventType.STAGE_OVERDUE: "{stage} told the decision is overdue",
+    EventType.STAGE_ESCALATED: "Overdue decision escalated to the {stage} leads",
+}
+
+
+@dataclass(frozen=True)
+class StageState:
+    code: str
+    name: str
+    label: str
+    tag_classes: str
+    decision: Decision | None = None
+
+
+@dataclass(frozen=True)
+class ConditionsNote:
+    stage: str
+    approver: str
+    decided_at: datetime
+    html: Markup
+
+
+@dataclass(frozen=True)
+class ChangesRequestedNote:
+    """Why the request was sent back, shown at the top of the page until it is resubmitted."""
+
+    stage: str
+    decided_at: datetime
+    #: The approver's reason, escaped, its line breaks kept.
+    reason: Markup
+    #: Where an officer of the department answers it; None for everyone else.
+    answer_href: str | None
+
+
+@dataclass(frozen=True)
+class DeadlineNote:
+    """When the stage now deciding is expected to decide (docs/deadlines.md)."""
+
+    stage: str
+    due_on: date
+    #: Past the due date: overdue since the day after it.
+    overdue: bool
+
+    @property
+    def overdue_since(self) -> date:
+        return self.due_on + timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class ActionLink:
+    text: str
+    href: str
+    classes: str = ""
+
+
+@dataclass
+class RequestPage:
+    request: AccessRequest
+    #: govukSummaryList rows: who asked, for what platform, when.
+    about: list[dict[str, Any]]
+    #: govukSummaryList rows: the content, latest values.
+    answers: list[dict[str, Any]]
+    stages: list[StageState]
+    #: Approvals with conditions on the current revision.
+    conditions: list[ConditionsNote]
+    #: While the status is changes_requested: which stage sent it back, and why.
+    changes_requested: ChangesRequestedNote | None = None
+    #: moj_timeline items, newest first (empty when not asked for).
+    history: list[dict[str, Any]] = field(default_factory=list)
+    #: What an officer of the department can do next.
+    officer_actions: list[ActionLink] = field(default_factory=list)
+    #: For approvers: True if they may decide now, else `refusal` says why.
+    is_approver: bool = False
+    refusal: Refusal | None = None
+
+    @property
+    def waiting_for(self) -> str | None:
+        """The name of the stage that must decide next, while in review."""
+        return next((s.name for s in self.stages if s.label == WAITING[0]), None)
+
+    @property
+    def deadline(self) -> DeadlineNote | None:
+        """When the stage waiting is expected to decide; None if none is, or its clock has
+        not started yet (`sla tick` starts it)."""
+        due_on, stage = self.request.stage_due_on, self.waiting_for
+        if due_on is None or stage is None:
+            return None
+        return DeadlineNote(stage, due_on, overdue=london_today() > due_on)
+
+
+def request_page(request: AccessRequest, user: User, *, with_history: bool = True) -> RequestPage:
+    """Everything the request page shows `user`, in a fixed number of queries."""
+    names = stage_names()
+    stages = stage_states(request, names)
+    page = RequestPage(
+        request=request,
+        about=about_rows(request),
+        answers=answer_rows(request),
+        stages=stages,
+        conditions=[
+            ConditionsNote(
+                s.name,
+                s.decision.approver.display_name,
+                s.decision.decided_at,
+                multiline(s.decision.conditions),
+            )
+            for s in stages
+            if s.decision is not None and s.decision.outcome == Outcome.APPROVE_WITH_CONDITIONS
+        ],
+        changes_requested=changes_requested_note(request, user, stages),
+        history=history_items(request, names) if with_history else [],
+        officer_actions=officer_actions(request, user),
+    )
+    if user.has_role(Role.APPROVER):
+        page.is_approver = True
+        page.refusal = decision_refusal(user, request)
+    return page
+
+
+def decision_refusal(
+    user: User,
+    request: AccessRequest,
+    *,
+    stage: str | None = None,
+    version: int | None = None,
+) -> Refusal | None:
+    """Why `user` may not decide `request`'s current stage now, or None if they may.
+
+    `stage` and `version` are what the person saw, when they send a decision: a request
+    that has moved on since is refused as stale.
+    """
+    try:
+        check_can_decide(
+            user,
+            request,
+            filers=filers_of(request),
+            decisions=request.decisions,
+            stage=stage,
+            version=version,
+        )
+    except Refusal as refusal:
+        return refusal
+    return None
+
+
+def stage_names() -> dict[str, str]:
+    """Every stage's name by code (a handful of rows: one query)."""
+    return {code: name for code, name in db.session.execute(select(Stage.code, Stage.name))}
+
+
+def stage_states(request: AccessRequest, names: dict[str, str]) -> list[StageState]:
+    """Each stage of the current revision's pipeline and where it stands."""
+    revision = request.latest_revision
+    status = Status(request.status)
+    if revision is None:  # never submitted: the platform's pipeline, untouched
+        pipeline, decided = request.platform.stage_codes, {}
+    else:
+        pipeline = list(revision.pipeline)
+        decided = {d.stage_code: d for d in request.decisions if d.revision_id == revision.id}
+    states = []
+    for code in pipeline:
+        decision = decided.get(code)
+        if decision is not None:
+            label, classes = DECIDED_STATES[Outcome(decision.outcome)]
+        elif status is Status.IN_REVIEW and code == request.current_stage:
+            label, classes = WAITING
+        elif status in (Status.DRAFT, Status.IN_REVIEW, Status.CHANGES_REQUESTED):
+            # Changes requested: every stage decides again once it is resubmitted.
+            label, classes = NOT_STARTED
+        else:
+            label, classes = NOT_NEEDED
+        states.append(StageState(code, names.get(code, code), label, classes, decision))
+    return states
+
+
+def about_rows(request: AccessRequest) -> list[dict[str, Any]]:
+    revision = request.latest_revision
+    rows = [
+        ("Department", request.department.name),
+        ("Platform", request.platform.name),
+        ("Requested by", f"{request.requester.display_name} ({request.requester.email})"),
+        ("Started", uk_date(request.created_at)),
+    ]
+    if request.submitted_at is not None:
+        rows.append(("Last submitted", uk_datetime(request.submitted_at)))
+    if revision is not None:
+        rows.append(("Revision", str(revision.number)))
+    return [_row(key, value) for key, value in rows]
+
+
+def answer_rows(request: AccessRequest) -> list[dict[str, Any]]:
+    return [
+        _row(FIELD_LABELS[name], shown_answer(name, getattr(request, name)))
+        for name in CONTENT_FIELDS
+    ]
+
+
+def multiline(text: str) -> Markup:
+    """Text with its line breaks kept, safely escaped."""
+    return Markup("<br>").join(escape(line) for line in text.splitlines())
+
+
+def _row(key: str, value: str | Markup) -> dict[str, Any]:
+    shown = {"html": value} if isinstance(value, Markup) else {"text": value}
+    return {"key": {"text": key}, "value": shown}
+
+
+def changes_requested_note(
+    request: AccessRequest, user: User, stages: list[StageState]
+) -> ChangesRequestedNote | None:
+    """The decision that sent the request back, while it waits for its officers' answer.
+
+    It is on the current revision: a request is resubmitted as a new one.
+    """
+    if Status(request.status) is not Status.CHANGES_REQUESTED:
+        return None
+    for stage in stages:
+        decision = stage.decision
+        if decision is not None and decision.outcome == Outcome.REQUEST_CHANGES:
+            return ChangesRequestedNote(
+                stage=stage.name,
+                decided_at=decision.decided_at,
+                reason=multiline(decision.reason),
+                answer_href=answer_changes_href(request, user),
+            )
+    return None
+
+
+def answer_changes_href(request: AccessRequest, user: User) -> str | None:
+    """Where `user` answers the changes asked for: the first question, as the "Answer
+    changes requested" button; None unless they may edit the request."""
+    if not _allowed(user, request, Action.EDIT):
+        return None
+    return url_for("requests.edit", reference=request.reference, section="account")
+
+
+def _allowed(user: User, request: AccessRequest, action: Action) -> bool:
+    try:
+        check_officer_action(user, request, action)
+    except Refusal:
+        return False
+    return True
+
+
+def officer_actions(request: AccessRequest, user: User) -> list[ActionLink]:
+    """The buttons an officer of the department gets, as the workflow allows them."""
+
+    def allowed(action: Action) -> bool:
+        return _allowed(user, request, action)
+
+    def link(text: str, endpoint: str, classes: str = "", **values: Any) -> None:
+        href = url_for(endpoint, reference=request.reference, **values)
+        links.append(ActionLink(text, href, classes))
+
+    links: list[ActionLink] = []
+    answering = Status(request.status) is Status.CHANGES_REQUESTED
+    if allowed(Action.EDIT):
+        text = "Answer changes requested" if answering else "Continue editing"
+        link(text, "requests.edit", section="account")
+    if allowed(Action.SUBMIT) or allowed(Action.RESUBMIT):
+        text = "Check and resubmit" if answering else "Check and submit"
+        link(text, "requests.check", "govuk-button--secondary")
+    if allowed(Action.WITHDRAW):
+        link("Withdraw this request", "requests.withdraw", "govuk-button--warning")
+    return links
+
+
+# History --------------------------------------------------------------------------------
+
+
+def history_items(request: AccessRequest, names: dict[str, str]) -> list[dict[str, Any]]:
+    """The request's audit events as moj_timeline items, newest first: one query."""
+    rows = db.session.execute(
+        select(AuditEvent, User.display_name)
+        .outerjoin(User, User.id == AuditEvent.actor_id)
+        .where(AuditEvent.request_id == request.id)
+        .order_by(AuditEvent.seq.desc())
+    ).all()
+    return [history_item(event, actor_name, names) for event, actor_name in rows]
+
+
+def history_item(
+    event: AuditEvent, actor_name: str | None, names: dict[str, str]
+) -> dict[str, Any]:
+    stage = names.get(event.stage or "", event.stage or "")
+    label = TIMELINE_HEADINGS.get(event.event_type)
+    if label is None:  # an event type added later: still shown, in plain words
+        label = event.event_type.replace("_", " ").capitalize()
+    return {
+        "label": label.format(stage=stage),
+        "datetime": event.occurred_at,
+        "byline": _byline(event.actor_email, actor_name),
+        "html": _description(event, names),
+    }
+
+
+def _byline(email: str | None, name: str | None) -> str:
+    if email is None:
+        return "the system"
+    return f"{name} ({email})" if name else email
+
+
+def _description(event: AuditEvent, names: dict[str, str]) -> Markup:
+    payload = event.payload or {}
+    lines: list[tuple[str | None, str]] = []
+    if "revision" in payload:
+        lines.append((None, f"Revision {payload['revision']}"))
+    if event.event_type == EventType.REQUEST_UPDATED and payload.get("fields"):
+        changed = ", ".join(FIELD_LABELS.get(name, name) for name in payload["fields"])
+        lines.append(("Changed", changed))
+    if event.event_type in (EventType.REQUEST_SUBMITTED, EventType.REQUEST_RESUBMITTED):
+        lines.append(("Sent to", names.get(event.stage or "", event.stage or "")))
+    if event.to_status == Status.APPROVED:
+        lines.append((None, "The request is approved"))
+    elif payload.get("next_stage") and event.to_status == Status.IN_REVIEW:
+        lines.append(("Sent on to", names.get(payload["next_stage"], payload["next_stage"])))
+    if payload.get("due_on"):  # a deadline notice (`sla tick`)
+        lines.append(("Decision due by", uk_day_date(date.fromisoformat(payload["due_on"]))))
+    if event.comment:
+        lines.append(("Reason", event.comment))
+    if payload.get("conditions"):
+        lines.append(("Conditions", payload["conditions"]))
+    return Markup("").join(
+        Markup('<p class="govuk-body">{}{}</p>').format(
+            Markup("<strong>{}:</strong> ").format(heading) if heading else "",
+            multiline(text),
+        )
+        for heading, text in lines
+    )
