@@ -90,7 +90,9 @@ class User(UserMixin, Model):
 
     @roles.setter
     def roles(self, roles: set[Role] | frozenset[Role]) -> None:
-        self.role_rows = [UserRole(role=str(role)) for role in sorted(roles)]
+        # A role kept keeps its row: a change writes only what was added or taken away.
+        kept = {row.role: row for row in self.role_rows}
+        self.role_rows = [kept.get(str(role)) or UserRole(role=str(role)) for role in sorted(roles)]
 
     @property
     def stage_codes(self) -> frozenset[str]:

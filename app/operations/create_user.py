@@ -18,6 +18,7 @@ from app.security.passwords import hash_password
 
 EMAIL_MAX = 254
 NAME_MAX = 200
+LEADS_NOT_SIGNED = "A person can lead only the stages they sign"
 
 
 def check_user_fields(
@@ -66,10 +67,13 @@ def create_user(
     roles: Iterable[Role],
     department: Department | None = None,
     stage_codes: Iterable[str] = (),
+    lead_stage_codes: Iterable[str] = (),
     client: Client = NO_CLIENT,
 ) -> User:
-    """Create an active user; `actor` None means the command line."""
+    """Create an active user; `actor` None means the command line. `lead_stage_codes`:
+    the stages they lead, some of `stage_codes`."""
     roles, stage_codes = frozenset(roles), frozenset(stage_codes)
+    leads = frozenset(lead_stage_codes)
     check_user_fields(
         email=email,
         display_name=display_name,
@@ -77,6 +81,8 @@ def create_user(
         department=department,
         stage_codes=stage_codes,
     )
+    if leads - stage_codes:
+        raise InvalidContent({"leads": LEADS_NOT_SIGNED})
     user = User(
         email=email,
         display_name=display_name.strip(),
@@ -86,6 +92,7 @@ def create_user(
     )
     user.roles = roles
     user.stage_codes = stage_codes
+    user.lead_stage_codes = leads
     db.session.add(user)
     db.session.flush()
     append_event(
@@ -99,6 +106,7 @@ def create_user(
             "roles": sorted(str(role) for role in roles),
             "department": department.code if department else None,
             "stages": sorted(stage_codes),
+            "leads": sorted(leads),
         },
     )
     return user

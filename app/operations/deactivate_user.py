@@ -1,7 +1,8 @@
 """An admin (or the command line) deactivates a user. Users are never deleted.
 
-Their sessions end on the server at once: a deactivated person's open browser is signed
-out at its next request, whatever its cookie says.
+The last active admin cannot be (app.operations.people). Their sessions end on the server
+at once: a deactivated person's open browser is signed out at its next request, whatever
+its cookie says.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from app.audit.chain import NO_CLIENT, ActorSnapshot, Client, append_event
 from app.audit.events import EventType
 from app.extensions import db
 from app.models.users import User
+from app.operations.people import check_keeps_an_admin
+from app.rules.roles import Role
 from app.rules.workflow import NotPermitted
 from app.security.user_sessions import EndReason, end_sessions
 
@@ -20,6 +23,8 @@ def deactivate_user(user: User, actor: User | None, *, client: Client = NO_CLIEN
         raise NotPermitted("You cannot deactivate your own account")
     if not user.active:
         return False
+    if Role.ADMIN in user.roles:
+        check_keeps_an_admin(user)
     user.active = False
     ended = end_sessions(user, EndReason.DEACTIVATED)
     db.session.flush()
@@ -28,6 +33,12 @@ def deactivate_user(user: User, actor: User | None, *, client: Client = NO_CLIEN
         EventType.USER_DEACTIVATED,
         actor=ActorSnapshot.of(actor),
         client=client,
-        payload={"user_id": user.id, "email": user.email, "sessions_ended": ended},
+        payload={
+            "user_id": user.id,
+            "email": user.email,
+            "sessions_ended": ended,
+            "before": {"active": True},
+            "after": {"active": False},
+        },
     )
     return True

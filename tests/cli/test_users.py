@@ -148,6 +148,8 @@ def test_deactivate_stops_the_user_but_keeps_their_row(run):
         "user_id": user_id,
         "email": "leaver@example.gov.uk",
         "sessions_ended": 0,
+        "before": {"active": True},
+        "after": {"active": False},
     }
 
 

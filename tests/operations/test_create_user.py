@@ -48,6 +48,7 @@ def test_an_admin_creates_an_approver(world):
         "roles": ["approver"],
         "department": None,
         "stages": ["no10"],
+        "leads": [],
     }
     assert_actor(event, world.admin)
 

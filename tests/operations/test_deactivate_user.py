@@ -30,6 +30,8 @@ def test_an_admin_deactivates_a_user(world):
         "user_id": world.no10.id,
         "email": world.no10.email,
         "sessions_ended": 0,
+        "before": {"active": True},
+        "after": {"active": False},
     }
     assert_actor(event, world.admin)
 

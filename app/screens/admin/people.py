@@ -1,0 +1,254 @@
+"""People, for admins: find them, invite them, change their roles, department and stages,
+deactivate and reactivate them. Each change is one operation and its audit event.
+
+An invitation makes the account without a password and shows its one-time set-password
+link once, on the answer to the POST (it is a credential until used: never stored,
+flashed or logged). Nobody changes their own roles, and the last active admin can be
+neither demoted nor deactivated: the operations refuse, and the page says why.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Department, Stage, User
+from app.operations.create_user import create_user
+from app.operations.deactivate_user import deactivate_user
+from app.operations.issue_password_link import issue_password_link
+from app.operations.reactivate_user import reactivate_user
+from app.operations.update_user import update_user
+from app.reads.people import find_people
+from app.rules.roles import ROLE_LABELS, Role
+from app.rules.workflow import InvalidContent, NotPermitted
+from app.screens.admin import blueprint
+from app.screens.admin.forms import InvitePersonForm, PeopleFilterForm, PersonForm
+from app.security.password_links import set_password_url
+from app.web.client import client_from_request
+from app.web.guards import role_required
+
+
+def _departments() -> list[tuple[int, str]]:
+    query = select(Department.id, Department.name).order_by(Department.name)
+    return [(row.id, row.name) for row in db.session.execute(query)]
+
+
+def _stages() -> list[tuple[str, str]]:
+    query = select(Stage.code, Stage.name).order_by(Stage.name)
+    return [(row.code, row.name) for row in db.session.execute(query)]
+
+
+@blueprint.get("/people")
+@role_required(Role.ADMIN)
+def people() -> ResponseReturnValue:
+    departments = _departments()
+    filters = PeopleFilterForm(formdata=request.args)
+    filters.set_departments(departments)
+    query = filters.query()
+    return render_template(
+        "admin/people.html",
+        filters=filters,
+        people=find_people(query),
+        selected=_selected_filters(filters, dict(departments)),
+        role_labels=ROLE_LABELS,
+        stage_names=dict(_stages()),
+    )
+
+
+def _selected_filters(
+    filters: PeopleFilterForm, departments: dict[int, str]
+) -> list[dict[str, Any]]:
+    """moj_filter's "Selected filters": each with a link to the list without it."""
+    query = filters.query()
+    asked = {
+        "text": query.text or None,
+        "role": str(query.role) if query.role else None,
+        "department": str(query.department_id) if query.department_id else None,
+        "account": filters.account.data if query.active is not None else None,
+    }
+    shown = {
+        "text": ("Name or email address", query.text),
+        "role": ("Role", ROLE_LABELS[query.role] if query.role else ""),
+        "department": ("Department", departments.get(query.department_id or 0, "")),
+        "account": ("Account", "Active" if query.active else "Deactivated"),
+    }
+    selected = []
+    for name, value in asked.items():
+        if value is None:
+            continue
+        others: dict[str, Any] = {
+            key: kept for key, kept in asked.items() if kept is not None and key != name
+        }
+        heading, text = shown[name]
+        remove = url_for("admin.people", **others)
+        selected.append({"heading": heading, "items": [{"text": text, "href": remove}]})
+    return selected
+
+
+@blueprint.route("/people/invite", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def invite_person() -> ResponseReturnValue:
+    form = InvitePersonForm()
+    form.set_choices(_departments(), _stages())
+    if form.validate_on_submit():
+        try:
+            person = create_user(
+                current_user,
+                email=form.email.data or "",
+                display_name=form.display_name.data or "",
+                password=None,
+                roles=form.chosen_roles(),
+                department=_department(form),
+                stage_codes=form.stages.data or [],
+                lead_stage_codes=form.leads.data or [],
+                client=client_from_request(),
+            )
+            hours = current_app.config["SET_PASSWORD_LINK_HOURS"]
+            token = issue_password_link(
+                person, current_user, valid_hours=hours, client=client_from_request()
+            )
+        except InvalidContent as refusal:
+            db.session.rollback()
+            form.show_refusal(refusal)
+        else:
+            db.session.commit()
+            return render_template(
+                "admin/password_link.html",
+                person=person,
+                link=set_password_url(token),
+                hours=hours,
+                invited=True,
+            )
+    return render_template("admin/invite.html", form=form, role_items=form.role_items())
+
+
+def _department(form: PersonForm) -> Department | None:
+    """The department chosen; InvalidContent for one that is not there."""
+    chosen = form.chosen_department_id()
+    if chosen is None:
+        if form.department.data:
+            raise InvalidContent({"department": "Select a department from the list"})
+        return None
+    department = db.session.get(Department, chosen)
+    if department is None:
+        raise InvalidContent({"department": "Select a department from the list"})
+    return department
+
+
+@blueprint.route("/people/<int:user_id>", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def person(user_id: int) -> ResponseReturnValue:
+    person = db.get_or_404(User, user_id)
+    own = person.id == current_user.id
+    form = PersonForm(obj=None if request.method == "POST" else _Details(person))
+    form.set_choices(_departments(), _stages())
+    if form.validate_on_submit():
+        try:
+            # One's own roles are not on the form (app.operations.update_user refuses a
+            # change to them): they stay as they are.
+            changed = update_user(
+                person,
+                current_user,
+                display_name=form.display_name.data or "",
+                roles=person.roles if own else form.chosen_roles(),
+                department=_department(form),
+                stage_codes=form.stages.data or [],
+                lead_stage_codes=form.leads.data or [],
+                client=client_from_request(),
+            )
+        except InvalidContent as refusal:
+            db.session.rollback()
+            form.show_refusal(refusal)
+        except NotPermitted as refusal:
+            db.session.rollback()
+            form.roles.errors = [*form.roles.errors, refusal.message]
+        else:
+            db.session.commit()
+            if changed:
+                flash(f"{person.display_name}'s details have been changed.", "success")
+            else:
+                flash(f"Nothing changed: {person.display_name}'s details were already so.")
+            return redirect(url_for("admin.person", user_id=person.id))
+    return render_template(
+        "admin/person.html",
+        person=person,
+        form=form,
+        own=own,
+        role_items=form.role_items(),
+        role_labels=ROLE_LABELS,
+    )
+
+
+class _Details:
+    """A person's details as the form's fields name them (the form reads attributes)."""
+
+    def __init__(self, person: User) -> None:
+        self.display_name = person.display_name
+        self.roles = sorted(str(role) for role in person.roles)
+        self.department = str(person.department_id) if person.department_id else ""
+        self.stages = sorted(person.stage_codes)
+        self.leads = sorted(person.lead_stage_codes)
+
+
+@blueprint.post("/people/<int:user_id>/password-link")
+@role_required(Role.ADMIN)
+def password_link(user_id: int) -> ResponseReturnValue:
+    """A new one-time set-password link, for someone who lost theirs or forgot their
+    password; shown once, on this answer."""
+    person = db.get_or_404(User, user_id)
+    hours = current_app.config["SET_PASSWORD_LINK_HOURS"]
+    # A deactivated person's link is refused (InactiveUser: the 403 page says why).
+    client = client_from_request()
+    token = issue_password_link(person, current_user, valid_hours=hours, client=client)
+    db.session.commit()
+    return render_template(
+        "admin/password_link.html",
+        person=person,
+        link=set_password_url(token),
+        hours=hours,
+        invited=False,
+    )
+
+
+@blueprint.route("/people/<int:user_id>/deactivate", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def deactivate_person(user_id: int) -> ResponseReturnValue:
+    return _account_change(user_id, activate=False)
+
+
+@blueprint.route("/people/<int:user_id>/reactivate", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def reactivate_person(user_id: int) -> ResponseReturnValue:
+    return _account_change(user_id, activate=True)
+
+
+def _account_change(user_id: int, *, activate: bool) -> ResponseReturnValue:
+    """A GET asks first; the POST deactivates or reactivates. A refusal (one's own
+    account, the last admin) is said on the page, and nothing changes."""
+    person = db.get_or_404(User, user_id)
+    refusal: str | None = None
+    if request.method == "POST":  # CSRFProtect has checked its token
+        try:
+            if activate:
+                done = reactivate_user(person, current_user, client=client_from_request())
+            else:
+                done = deactivate_user(person, current_user, client=client_from_request())
+        except NotPermitted as refused:
+            db.session.rollback()
+            refusal = refused.message
+        else:
+            db.session.commit()
+            word = "reactivated" if activate else "deactivated"
+            if done:
+                flash(f"{person.display_name}'s account has been {word}.", "success")
+            else:
+                flash(f"{person.display_name}'s account was already {word}.")
+            return redirect(url_for("admin.person", user_id=person.id))
+    context: dict[str, Any] = {"person": person, "activate": activate, "refusal": refusal}
+    status = 409 if refusal else 200
+    return render_template("admin/account_change.html", **context), status
