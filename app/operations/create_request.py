@@ -17,7 +17,13 @@ from app.models.types import utcnow
 from app.models.users import User
 from app.rules.content import check_draft
 from app.rules.roles import Role
-from app.rules.workflow import InvalidContent, NotYourDepartment, Status, check_active
+from app.rules.workflow import (
+    InvalidContent,
+    NotYourDepartment,
+    RetiredDepartment,
+    Status,
+    check_active,
+)
 
 
 def next_reference(year: int) -> str:
@@ -47,6 +53,10 @@ def create_request(
     check_active(actor)
     if not actor.has_role(Role.OFFICER) or actor.department_id is None:
         raise NotYourDepartment("Only a department's officers can start a request")
+    if actor.department is not None and not actor.department.active:
+        raise RetiredDepartment(
+            f"{actor.department.name} has been retired: it cannot start new requests"
+        )
     if not platform.active:
         raise InvalidContent({"platform": "This platform is no longer taking requests"})
     if "kind" not in content:

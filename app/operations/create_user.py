@@ -29,8 +29,10 @@ def check_user_fields(
     department: Department | None,
     stage_codes: Iterable[str],
     existing_id: int | None = None,
+    current_department_id: int | None = None,
 ) -> None:
-    """Raise InvalidContent unless these are a coherent set of account details."""
+    """Raise InvalidContent unless these are a coherent set of account details. A retired
+    department takes nobody new; someone already in it (`current_department_id`) stays."""
     errors: dict[str, str] = {}
     email = normalise_email(email)
     roles, stage_codes = set(roles), set(stage_codes)
@@ -47,6 +49,8 @@ def check_user_fields(
         errors["roles"] = "Select at least one role"
     if Role.OFFICER in roles and department is None:
         errors["department"] = "An officer needs a department"
+    if department is not None and not department.active and department.id != current_department_id:
+        errors["department"] = f"{department.name} is retired: choose another department"
     if Role.APPROVER in roles and not stage_codes:
         errors["stages"] = "An approver needs at least one stage to sign"
     if stage_codes and Role.APPROVER not in roles:

@@ -47,6 +47,7 @@ def update_user(
         department=department,
         stage_codes=stage_codes,
         existing_id=user.id,
+        current_department_id=user.department_id,
     )
     if leads - stage_codes:
         raise InvalidContent({"leads": LEADS_NOT_SIGNED})

@@ -131,6 +131,12 @@ class InactiveUser(NotPermitted):
     code = "inactive_user"
 
 
+class RetiredDepartment(NotPermitted):
+    """The actor's department has been retired: it starts no new requests."""
+
+    code = "retired_department"
+
+
 class InvalidTransition(Refusal):
     """The request's status does not allow this move (409)."""
 

@@ -149,3 +149,30 @@ class InvitePersonForm(PersonForm):
         widget=GovTextInput(),
     )
     submit = SubmitField("Invite", widget=GovSubmitInput())
+
+
+class DepartmentForm(FlaskForm):
+    """A new department."""
+
+    code = StringField(
+        "Code",
+        description="Capital letters and digits, such as DSIT. It cannot be changed later",
+        widget=GovTextInput(),
+    )
+    name = StringField(
+        "Name", description="Its full name, such as Home Office", widget=GovTextInput()
+    )
+    submit = SubmitField("Add department", widget=GovSubmitInput())
+
+    def show_refusal(self, refusal: InvalidContent) -> None:
+        for name, message in refusal.errors.items():
+            field = self._fields.get(name, self.name)
+            field.errors = [*field.errors, message]
+
+
+class RenameDepartmentForm(FlaskForm):
+    name = StringField("Name", widget=GovTextInput())
+    submit = SubmitField("Rename", widget=GovSubmitInput())
+
+    def show_refusal(self, refusal: InvalidContent) -> None:
+        self.name.errors = [*self.name.errors, *refusal.errors.values()]

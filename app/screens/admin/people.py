@@ -34,8 +34,12 @@ from app.web.guards import role_required
 
 
 def _departments() -> list[tuple[int, str]]:
-    query = select(Department.id, Department.name).order_by(Department.name)
-    return [(row.id, row.name) for row in db.session.execute(query)]
+    """Every department, a retired one said so (the operation refuses it to newcomers)."""
+    query = select(Department.id, Department.name, Department.active).order_by(Department.name)
+    return [
+        (row.id, row.name if row.active else f"{row.name} (retired)")
+        for row in db.session.execute(query)
+    ]
 
 
 def _stages() -> list[tuple[str, str]]:
