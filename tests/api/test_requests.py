@@ -369,3 +369,15 @@ def test_the_lists_sql_agrees_with_can_view_for_everyone(world):
         in_sql = set(db.session.scalars(select(AccessRequest.id).where(visible_to(viewer))))
         in_python = {r.id for r in requests if can_view(viewer, r)}
         assert in_sql == in_python, viewer.email
+
+
+def test_an_officer_of_a_retired_department_is_told_it_starts_no_new_request(world, api_client_for):
+    officer = api_client_for(world.officer)
+    world.department.active = False
+    db.session.commit()
+    response = officer.post("/api/v1/requests", json={"platform": "TikTok", "kind": "new_account"})
+    assert response.status_code == 403
+    problem = response.get_json()
+    assert problem["type"] == PROBLEMS + "not-permitted"
+    assert "has been retired: it cannot start new requests" in problem["detail"]
+    assert db.session.scalar(select(func.count()).select_from(AccessRequest)) == 0

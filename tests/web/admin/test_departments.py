@@ -111,3 +111,11 @@ def test_an_officer_of_a_retired_department_is_told_they_cannot_start_a_request(
     response = post_form(officer, "/requests/new", form)
     assert response.status_code == 403
     assert "has been retired: it cannot start new requests" in response.get_data(as_text=True)
+
+
+def test_the_new_request_page_says_so_before_the_officer_fills_it_in(client_for, world):
+    world.department.active = False
+    db.session.commit()
+    html = client_for(world.officer).get("/requests/new").get_data(as_text=True)
+    assert "has been retired: it cannot start new requests" in html
+    assert 'action="/requests/new"' not in html
