@@ -16,7 +16,7 @@ from app.reads.departments import departments_with_counts
 from app.rules.roles import Role
 from app.rules.workflow import InvalidContent
 from app.screens.admin import blueprint
-from app.screens.admin.forms import DepartmentForm, RenameDepartmentForm
+from app.screens.admin.forms import DepartmentForm, RenameForm
 from app.web.client import client_from_request
 from app.web.guards import role_required
 
@@ -47,9 +47,7 @@ def departments() -> ResponseReturnValue:
 @role_required(Role.ADMIN)
 def department(department_id: int) -> ResponseReturnValue:
     department = db.get_or_404(Department, department_id)
-    form = RenameDepartmentForm(
-        data=None if request.method == "POST" else {"name": department.name}
-    )
+    form = RenameForm(data=None if request.method == "POST" else {"name": department.name})
     if form.validate_on_submit():
         try:
             changed = update_department(

@@ -170,7 +170,9 @@ class DepartmentForm(FlaskForm):
             field.errors = [*field.errors, message]
 
 
-class RenameDepartmentForm(FlaskForm):
+class RenameForm(FlaskForm):
+    """A department's or a platform's new name."""
+
     name = StringField("Name", widget=GovTextInput())
     submit = SubmitField("Rename", widget=GovSubmitInput())
 

@@ -1,0 +1,64 @@
+"""An admin renames a platform, retires it or opens it again. One `platform_updated` event
+says what changed, before and after.
+
+A retired platform takes no new requests and no submissions (app.operations.create_request
+and submit_request refuse); its requests and history stay as they are. Its pipeline is
+changed elsewhere, by versions (issue 16's pipelines).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from app.audit.chain import NO_CLIENT, ActorSnapshot, Client, append_event
+from app.audit.events import EventType
+from app.extensions import db
+from app.models.platforms import Platform
+from app.models.users import User
+from app.rules.workflow import InvalidContent, too_long
+
+NAME_MAX = 100
+
+
+def update_platform(
+    platform: Platform,
+    actor: User | None,
+    *,
+    name: str | None = None,
+    active: bool | None = None,
+    client: Client = NO_CLIENT,
+) -> bool:
+    """Give `platform` this name and state (None: as it is); False (and no event) when
+    nothing changes."""
+    before = {"name": platform.name, "active": platform.active}
+    if name is not None:
+        name = name.strip()
+        if not name:
+            raise InvalidContent({"name": "Enter the platform's name"})
+        if len(name) > NAME_MAX:
+            raise InvalidContent({"name": too_long("Name", NAME_MAX)})
+        taken = db.session.scalar(
+            select(Platform.id).where(func.lower(Platform.name) == name.lower())
+        )
+        if taken is not None and taken != platform.id:
+            raise InvalidContent({"name": "A platform with this name already exists"})
+        platform.name = name
+    if active is not None:
+        platform.active = active
+    after = {"name": platform.name, "active": platform.active}
+    changed = sorted(key for key in before if before[key] != after[key])
+    if not changed:
+        return False
+    db.session.flush()
+    append_event(
+        db.session,
+        EventType.PLATFORM_UPDATED,
+        actor=ActorSnapshot.of(actor),
+        client=client,
+        payload={
+            "platform_id": platform.id,
+            "before": {key: before[key] for key in changed},
+            "after": {key: after[key] for key in changed},
+        },
+    )
+    return True
