@@ -11,7 +11,7 @@ from app.audit.events import EventType
 from app.extensions import db
 from app.models.departments import Department
 from app.models.users import User
-from app.rules.workflow import InvalidContent, too_long
+from app.rules.workflow import InvalidContent, name_refusal, too_long
 
 CODE_MAX = 16
 NAME_MAX = 200
@@ -24,8 +24,9 @@ def check_department_name(name: str, *, existing_id: int | None = None) -> dict[
     name = name.strip()
     if not name:
         return {"name": "Enter the department's name"}
-    if len(name) > NAME_MAX:
-        return {"name": too_long("Name", NAME_MAX)}
+    refusal = name_refusal("Name", name, NAME_MAX)
+    if refusal:
+        return {"name": refusal}
     taken = db.session.scalar(
         select(Department.id).where(func.lower(Department.name) == name.lower())
     )

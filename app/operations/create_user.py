@@ -13,7 +13,7 @@ from app.models.departments import Department
 from app.models.platforms import Stage
 from app.models.users import User, normalise_email
 from app.rules.roles import Role
-from app.rules.workflow import InvalidContent
+from app.rules.workflow import InvalidContent, name_refusal
 from app.security.passwords import hash_password
 
 EMAIL_MAX = 254
@@ -45,6 +45,8 @@ def check_user_fields(
             errors["email"] = "A user with this email address already exists"
     if not display_name.strip() or len(display_name) > NAME_MAX:
         errors["display_name"] = f"Enter a name of {NAME_MAX:,} characters or fewer"
+    elif name_refusal("Name", display_name, NAME_MAX):
+        errors["display_name"] = "Name must not contain control characters"
     if not roles:
         errors["roles"] = "Select at least one role"
     if Role.OFFICER in roles and department is None:

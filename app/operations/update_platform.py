@@ -15,7 +15,7 @@ from app.audit.events import EventType
 from app.extensions import db
 from app.models.platforms import Platform
 from app.models.users import User
-from app.rules.workflow import InvalidContent, too_long
+from app.rules.workflow import InvalidContent, name_refusal
 
 NAME_MAX = 100
 
@@ -35,8 +35,9 @@ def update_platform(
         name = name.strip()
         if not name:
             raise InvalidContent({"name": "Enter the platform's name"})
-        if len(name) > NAME_MAX:
-            raise InvalidContent({"name": too_long("Name", NAME_MAX)})
+        refusal = name_refusal("Name", name, NAME_MAX)
+        if refusal:
+            raise InvalidContent({"name": refusal})
         taken = db.session.scalar(
             select(Platform.id).where(func.lower(Platform.name) == name.lower())
         )

@@ -325,6 +325,19 @@ def has_control_characters(value: str) -> bool:
     return any(unicodedata.category(ch) == "Cc" and ch not in "\r\n\t" for ch in value)
 
 
+def name_refusal(label: str, value: str, limit: int) -> str | None:
+    """What is wrong with a one-line name (a person's, a department's, a platform's):
+    empty, over `limit`, or holding a control character (a line break, a tab, NUL ...);
+    None when it will do."""
+    if not value.strip():
+        return f"Enter the {label.lower()}"
+    if len(value) > limit:
+        return too_long(label, limit)
+    if any(unicodedata.category(ch) == "Cc" for ch in value):
+        return f"{label} must not contain control characters"
+    return None
+
+
 def too_long(label: str, limit: int) -> str:
     """The refusal of text over its limit, every form and operation's words for it, the
     number written as the character count writes it: "Purpose must be 5,000 characters

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from app.audit.export import ExportFormat
 from app.audit.filters import AuditFilters
 from app.audit.manifest import filter_description
 from app.extensions import db
-from app.models import AccessRequest, User
+from app.models import AccessRequest, Department, Platform, User
 from app.models.audit_checks import CheckScope
 from app.operations.create_api_token import create_api_token
 from app.operations.create_request import create_request
@@ -43,11 +44,14 @@ from app.rules.workflow import Outcome, Status
 from app.security.api_tokens import allowed_scopes
 from app.security.passwords import hash_password
 from tests import outbox
-from tests.factories import PASSWORD, World, complete_content, make_user
+from tests.factories import PASSWORD, World, complete_content, make_platform, make_user
 from tests.web.client import PermitClient, csrf_token, current_code, post_form
 
 #: Methods every rule answers by itself; they run no view of ours.
 IMPLICIT_METHODS = frozenset({"HEAD", "OPTIONS"})
+
+#: Numbers for the names and codes the admin routes' subjects and forms make.
+_numbers = itertools.count(1)
 
 #: A new password the policy accepts (app.security.password_policy).
 NEW_PASSWORD = "violet kettle harbour lantern"
@@ -200,6 +204,57 @@ def a_person(*, second_factor: bool) -> Maker:
         return Subject({"user_id": str(user.id)}, user=user, recovery_codes=codes)
 
     return make
+
+
+def a_department(_world: World) -> Subject:
+    """A new department of its own, so renaming or retiring it touches nobody else's."""
+    number = next(_numbers)
+    department = Department(code=f"RT{number}", name=f"Route Table Department {number}")
+    db.session.add(department)
+    db.session.commit()
+    return Subject({"department_id": str(department.id)})
+
+
+def a_retired_department(world: World) -> Subject:
+    subject = a_department(world)
+    db.session.get(Department, int(subject.values["department_id"])).active = False
+    db.session.commit()
+    return subject
+
+
+def a_retired_platform(world: World) -> Subject:
+    subject = a_platform(world)
+    db.session.get(Platform, int(subject.values["platform_id"])).active = False
+    db.session.commit()
+    return subject
+
+
+def a_platform(_world: World) -> Subject:
+    """A new platform of its own, so renaming or retiring it touches nobody else's."""
+    platform = make_platform(name=f"Route Table Platform {next(_numbers)}")
+    db.session.commit()
+    return Subject({"platform_id": str(platform.id)})
+
+
+def invite_form(_use: Use, _subject: Subject) -> dict[str, Any]:
+    return {
+        "email": f"invited{next(_numbers)}@example.gov.uk",
+        "display_name": "Ivy Invited",
+        "roles": ["auditor"],
+    }
+
+
+def person_form(_use: Use, _subject: Subject) -> dict[str, Any]:
+    return {"display_name": f"Renamed Person {next(_numbers)}", "roles": ["auditor"]}
+
+
+def department_form(_use: Use, _subject: Subject) -> dict[str, Any]:
+    number = next(_numbers)
+    return {"code": f"NEW{number}", "name": f"New Department {number}"}
+
+
+def rename_form(_use: Use, _subject: Subject) -> dict[str, Any]:
+    return {"name": f"Renamed {next(_numbers)}"}
 
 
 def an_api_export(world: World) -> Subject:
@@ -738,6 +793,93 @@ ROUTES: tuple[Route, ...] = (
         success=302,
         subject=a_person(second_factor=True),
         form_page="/admin/users/<int:user_id>/reset-two-factor",
+    ),
+    # People: find, invite, change, deactivate and reactivate.
+    route("GET", "/admin/people", {Who.ADMIN}),
+    route("GET", "/admin/people/invite", {Who.ADMIN}),
+    route(
+        "POST",
+        "/admin/people/invite",
+        {Who.ADMIN},
+        form=invite_form,
+        form_page="/admin/people/invite",
+    ),
+    route("GET", "/admin/people/<int:user_id>", {Who.ADMIN}, subject=a_person(second_factor=False)),
+    route(
+        "POST",
+        "/admin/people/<int:user_id>",
+        {Who.ADMIN},
+        success=302,
+        subject=a_person(second_factor=False),
+        form=person_form,
+        form_page="/admin/people/<int:user_id>",
+    ),
+    route(
+        "POST",
+        "/admin/people/<int:user_id>/password-link",
+        {Who.ADMIN},
+        subject=a_person(second_factor=False),
+        form_page="/admin/people/<int:user_id>",
+    ),
+    *(
+        route(method, f"/admin/people/<int:user_id>/{change}", {Who.ADMIN}, **options)
+        for change in ("deactivate", "reactivate")
+        for method, options in (
+            ("GET", {"subject": a_person(second_factor=False)}),
+            (
+                "POST",
+                {
+                    "success": 302,
+                    "subject": a_person(second_factor=False),
+                    "form_page": f"/admin/people/<int:user_id>/{change}",
+                },
+            ),
+        )
+    ),
+    # Departments and platforms: add, rename, retire, open again.
+    route("GET", "/admin/departments", {Who.ADMIN}),
+    route(
+        "POST",
+        "/admin/departments",
+        {Who.ADMIN},
+        success=302,
+        form=department_form,
+        form_page="/admin/departments",
+    ),
+    *(
+        route(
+            method,
+            f"/admin/{kind}s/<int:{kind}_id>",
+            {Who.ADMIN},
+            **(
+                {"subject": maker}
+                if method == "GET"
+                else {
+                    "success": 302,
+                    "subject": maker,
+                    "form": rename_form,
+                    "form_page": f"/admin/{kind}s/<int:{kind}_id>",
+                }
+            ),
+        )
+        for kind, maker in (("department", a_department), ("platform", a_platform))
+        for method in ("GET", "POST")
+    ),
+    *(
+        route(
+            "POST",
+            f"/admin/{kind}s/<int:{kind}_id>/{change}",
+            {Who.ADMIN},
+            success=302,
+            subject=maker,
+            form_page=f"/admin/{kind}s/<int:{kind}_id>",
+        )
+        for kind, change, maker in (
+            ("department", "retire", a_department),
+            ("department", "reopen", a_retired_department),
+            ("platform", "retire", a_platform),
+            ("platform", "reopen", a_retired_platform),
+        )
     ),
     # The notifications outbox: read, and Retry a message that failed.
     route("GET", "/admin/outbox", {Who.ADMIN}),

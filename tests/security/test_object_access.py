@@ -53,6 +53,10 @@ NOT_OBJECTS = frozenset({"/assets/<path:filename>"})
 REQUEST_ROUTES = [row for row in ROUTES if "reference" in row.variables]
 DECISION_ROUTES = [row for row in REQUEST_ROUTES if row.method == "POST" and "decide" in row.rule]
 ADMIN_USER_ROUTES = [row for row in ROUTES if "user_id" in row.variables]
+#: An admin's own second factor is reset by another admin (app/screens/admin/two_factor.py).
+RESET_ROUTES = [row for row in ADMIN_USER_ROUTES if row.rule.endswith("/reset-two-factor")]
+DEPARTMENT_ROUTES = [row for row in ROUTES if "department_id" in row.variables]
+PLATFORM_ROUTES = [row for row in ROUTES if "platform_id" in row.variables]
 TOKEN_ROUTES = [row for row in ROUTES if "token_id" in row.variables]
 MANIFEST_ROUTES = [row for row in ROUTES if "seq" in row.variables]
 LINK_ROUTES = [row for row in ROUTES if "token" in row.variables]
@@ -93,6 +97,8 @@ def test_every_route_naming_an_object_is_covered() -> None:
         LINK_ROUTES,
         OUTBOX_ROUTES,
         CHECK_ROUTES,
+        DEPARTMENT_ROUTES,
+        PLATFORM_ROUTES,
     )
     covered = {row.key for group in groups for row in group}
     naming = {row.key for row in ROUTES if row.variables and row.rule not in NOT_OBJECTS}
@@ -183,7 +189,7 @@ def test_an_approver_cannot_decide_a_second_stage_of_one_request(people, world):
     assert not changes(before, stored())
 
 
-@pytest.mark.parametrize("row", ADMIN_USER_ROUTES, ids=lambda row: row.key)
+@pytest.mark.parametrize("row", RESET_ROUTES, ids=lambda row: row.key)
 def test_an_admin_cannot_reset_their_own_second_factor(people, world, row):
     own = Subject({"user_id": str(world.admin.id)}, user=world.admin)
     people.ready(Who.ADMIN)
@@ -205,6 +211,31 @@ def test_an_admin_action_on_a_user_that_does_not_exist_is_not_found(people, worl
     before = stored()
     response = attempt(people, Who.ADMIN, row, Subject({"user_id": "999999"}))
     assert response.status_code == 404
+    assert not changes(before, stored())
+
+
+@pytest.mark.parametrize("row", DEPARTMENT_ROUTES + PLATFORM_ROUTES, ids=lambda row: row.key)
+def test_an_admin_action_on_a_department_or_platform_that_does_not_exist_is_not_found(
+    people, world, row
+):
+    people.ready(Who.ADMIN)
+    before = stored()
+    subject = Subject({"department_id": "999999", "platform_id": "999999"})
+    response = attempt(people, Who.ADMIN, row, subject)
+    assert response.status_code == 404
+    assert not changes(before, stored())
+
+
+@pytest.mark.parametrize("change", ["deactivate", "reactivate"], ids=lambda change: change)
+def test_an_admin_cannot_deactivate_themselves(people, world, change):
+    row = ROUTES_BY_KEY[f"POST /admin/people/<int:user_id>/{change}"]
+    own = Subject({"user_id": str(world.admin.id)}, user=world.admin)
+    people.ready(Who.ADMIN)
+    before = stored()
+    response = attempt(people, Who.ADMIN, row, own)
+    # Deactivating oneself is refused on the page (409); reactivating an active account
+    # does nothing.
+    assert response.status_code == (409 if change == "deactivate" else 302)
     assert not changes(before, stored())
 
 
