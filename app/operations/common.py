@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -44,3 +46,15 @@ def lock_request(request: AccessRequest) -> AccessRequest:
 def bump_version(request: AccessRequest) -> None:
     request.version += 1
     request.updated_at = utcnow()
+
+
+def what_changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any] | None:
+    """An admin change's audit payload part: {"before": ..., "after": ...} holding only the
+    keys whose values differ; None when nothing did."""
+    changed = sorted(key for key in before if before[key] != after[key])
+    if not changed:
+        return None
+    return {
+        "before": {key: before[key] for key in changed},
+        "after": {key: after[key] for key in changed},
+    }

@@ -13,6 +13,7 @@ from app.audit.events import EventType
 from app.extensions import db
 from app.models.departments import Department
 from app.models.users import User
+from app.operations.common import what_changed
 from app.operations.create_department import check_department_name
 from app.rules.workflow import InvalidContent
 
@@ -36,8 +37,8 @@ def update_department(
     if active is not None:
         department.active = active
     after = {"name": department.name, "active": department.active}
-    changed = sorted(key for key in before if before[key] != after[key])
-    if not changed:
+    changes = what_changed(before, after)
+    if changes is None:
         return False
     db.session.flush()
     append_event(
@@ -45,10 +46,6 @@ def update_department(
         EventType.DEPARTMENT_UPDATED,
         actor=ActorSnapshot.of(actor),
         client=client,
-        payload={
-            "code": department.code,
-            "before": {key: before[key] for key in changed},
-            "after": {key: after[key] for key in changed},
-        },
+        payload={"code": department.code, **changes},
     )
     return True

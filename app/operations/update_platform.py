@@ -15,6 +15,7 @@ from app.audit.events import EventType
 from app.extensions import db
 from app.models.platforms import Platform
 from app.models.users import User
+from app.operations.common import what_changed
 from app.rules.workflow import InvalidContent, name_refusal
 
 NAME_MAX = 100
@@ -47,8 +48,8 @@ def update_platform(
     if active is not None:
         platform.active = active
     after = {"name": platform.name, "active": platform.active}
-    changed = sorted(key for key in before if before[key] != after[key])
-    if not changed:
+    changes = what_changed(before, after)
+    if changes is None:
         return False
     db.session.flush()
     append_event(
@@ -56,10 +57,6 @@ def update_platform(
         EventType.PLATFORM_UPDATED,
         actor=ActorSnapshot.of(actor),
         client=client,
-        payload={
-            "platform_id": platform.id,
-            "before": {key: before[key] for key in changed},
-            "after": {key: after[key] for key in changed},
-        },
+        payload={"platform_id": platform.id, **changes},
     )
     return True

@@ -15,6 +15,7 @@ from app.audit.events import EventType
 from app.extensions import db
 from app.models.departments import Department
 from app.models.users import User
+from app.operations.common import what_changed
 from app.operations.create_user import LEADS_NOT_SIGNED, check_user_fields
 from app.operations.people import check_keeps_an_admin
 from app.rules.roles import Role
@@ -60,8 +61,8 @@ def update_user(
     user.stage_codes = stage_codes
     user.lead_stage_codes = leads
     after = details_of(user)
-    changed = sorted(name for name in before if before[name] != after[name])
-    if not changed:
+    changes = what_changed(before, after)
+    if changes is None:
         return False
     db.session.flush()
     append_event(
@@ -69,12 +70,7 @@ def update_user(
         EventType.USER_UPDATED,
         actor=ActorSnapshot.of(actor),
         client=client,
-        payload={
-            "user_id": user.id,
-            "email": user.email,
-            "before": {name: before[name] for name in changed},
-            "after": {name: after[name] for name in changed},
-        },
+        payload={"user_id": user.id, "email": user.email, **changes},
     )
     return True
 

@@ -23,7 +23,7 @@ from app.operations.deactivate_user import deactivate_user
 from app.operations.issue_password_link import issue_password_link
 from app.operations.reactivate_user import reactivate_user
 from app.operations.update_user import update_user
-from app.reads.people import find_people
+from app.reads.people import PeopleQuery, find_people
 from app.rules.roles import ROLE_LABELS, Role
 from app.rules.workflow import InvalidContent, NotPermitted
 from app.screens.admin import blueprint
@@ -58,17 +58,16 @@ def people() -> ResponseReturnValue:
         "admin/people.html",
         filters=filters,
         people=find_people(query),
-        selected=_selected_filters(filters, dict(departments)),
+        selected=_selected_filters(filters, query, dict(departments)),
         role_labels=ROLE_LABELS,
         stage_names=dict(_stages()),
     )
 
 
 def _selected_filters(
-    filters: PeopleFilterForm, departments: dict[int, str]
+    filters: PeopleFilterForm, query: PeopleQuery, departments: dict[int, str]
 ) -> list[dict[str, Any]]:
     """moj_filter's "Selected filters": each with a link to the list without it."""
-    query = filters.query()
     asked = {
         "text": query.text or None,
         "role": str(query.role) if query.role else None,
@@ -149,7 +148,7 @@ def _department(form: PersonForm) -> Department | None:
 def person(user_id: int) -> ResponseReturnValue:
     person = db.get_or_404(User, user_id)
     own = person.id == current_user.id
-    form = PersonForm(obj=None if request.method == "POST" else _Details(person))
+    form = PersonForm(data=None if request.method == "POST" else _details(person))
     form.set_choices(_departments(), _stages())
     if form.validate_on_submit():
         try:
@@ -188,15 +187,15 @@ def person(user_id: int) -> ResponseReturnValue:
     )
 
 
-class _Details:
-    """A person's details as the form's fields name them (the form reads attributes)."""
-
-    def __init__(self, person: User) -> None:
-        self.display_name = person.display_name
-        self.roles = sorted(str(role) for role in person.roles)
-        self.department = str(person.department_id) if person.department_id else ""
-        self.stages = sorted(person.stage_codes)
-        self.leads = sorted(person.lead_stage_codes)
+def _details(person: User) -> dict[str, Any]:
+    """A person's details as the form's fields name them."""
+    return {
+        "display_name": person.display_name,
+        "roles": sorted(str(role) for role in person.roles),
+        "department": str(person.department_id) if person.department_id else "",
+        "stages": sorted(person.stage_codes),
+        "leads": sorted(person.lead_stage_codes),
+    }
 
 
 @blueprint.post("/people/<int:user_id>/password-link")
