@@ -16,9 +16,11 @@ from app.api.blueprint import blueprint
 from app.api.etags import ETAG_HEADER, conditional, etag_headers, version_for_change
 from app.api.schemas import NewDecisionSchema, RequestSchema
 from app.api.writes import Answer, write
+from app.models.users import normalise_email
 from app.operations.decide_stage import decide_stage
+from app.reads.delegations import covering_for
 from app.reads.requests import load_request
-from app.rules.workflow import Outcome
+from app.rules.workflow import NotPermitted, Outcome
 from app.security.api_tokens import Scope
 from app.web.client import client_from_request
 
@@ -39,6 +41,12 @@ def decide(decision: dict[str, Any], reference: str) -> Answer:
     """
     access_request = load_request(reference, caller(), for_update=True, with_history=True)
     version = version_for_change(access_request)
+    on_behalf_of = None
+    if decision["on_behalf_of"] is not None:
+        wanted = normalise_email(decision["on_behalf_of"])
+        on_behalf_of = next((p for p in covering_for(caller()) if p.email == wanted), None)
+        if on_behalf_of is None:
+            raise NotPermitted("You are not covering for that person today")
     decide_stage(
         access_request,
         caller(),
@@ -49,6 +57,7 @@ def decide(decision: dict[str, Any], reference: str) -> Answer:
         outcome=Outcome(decision["outcome"]),
         reason=decision["reason"],
         conditions=decision["conditions"],
+        on_behalf_of=on_behalf_of,
         client=client_from_request(),
     )
     return access_request, etag_headers(access_request)

@@ -98,6 +98,11 @@ class DecisionSchema(Schema):
     reason = fields.String(required=True)
     conditions = fields.String(required=True)
     approver = fields.Nested(PersonSchema, required=True)
+    on_behalf_of = fields.Nested(
+        PersonSchema,
+        allow_none=True,
+        metadata={"description": "The absent approver the approver decided for, as their delegate"},
+    )
     decided_at = fields.DateTime(required=True)
 
 
@@ -293,6 +298,15 @@ class NewDecisionSchema(Schema):
     conditions = fields.String(
         load_default="",
         metadata={"description": "Needed to approve with conditions", "maxLength": REASON_MAX},
+    )
+    on_behalf_of = fields.Email(
+        load_default=None,
+        metadata={
+            "description": (
+                "The email address of the absent approver you cover for today, to decide in "
+                "their name (a delegation); leave it out to decide as yourself"
+            )
+        },
     )
 
 

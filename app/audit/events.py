@@ -66,7 +66,12 @@ class EventType(enum.StrEnum):
     PLATFORM_CREATED = "platform_created"
     PLATFORM_UPDATED = "platform_updated"
     STAGE_CREATED = "stage_created"
+    #: An admin made a new version of a platform's pipeline (before and after).
     PIPELINE_CHANGED = "pipeline_changed"
+    #: An approver (or an admin for them) gave a colleague their stages for a while.
+    DELEGATION_STARTED = "delegation_started"
+    #: A delegation was ended before its end date.
+    DELEGATION_ENDED = "delegation_ended"
     DEMO_DATA_SEEDED = "demo_data_seeded"
     #: An admin made a failed notification due again (the admin Outbox page's Retry).
     NOTIFICATION_RETRIED = "notification_retried"

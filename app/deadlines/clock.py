@@ -41,12 +41,10 @@ def escalate_after() -> int:
 
 
 def target_for(request: AccessRequest, stage_code: str) -> int:
-    """The stage's target on the request's platform (the default if the platform's
-    pipeline no longer has the stage)."""
-    for step in request.platform.pipeline:
-        if step.stage_code == stage_code:
-            return step.target_working_days
-    return DEFAULT_TARGET_WORKING_DAYS
+    """The stage's target in the request's pipeline version (the default if it has no
+    such stage)."""
+    step = request.step(stage_code)
+    return step.target_working_days if step is not None else DEFAULT_TARGET_WORKING_DAYS
 
 
 def schedule_of(request: AccessRequest, target: int | None = None) -> StageSchedule | None:

@@ -177,7 +177,7 @@ def _waiting() -> list[_Waiting]:
         .outerjoin(
             PipelineStage,
             and_(
-                PipelineStage.platform_id == AccessRequest.platform_id,
+                PipelineStage.pipeline_version_id == AccessRequest.pipeline_version_id,
                 PipelineStage.stage_code == AccessRequest.current_stage,
             ),
         )

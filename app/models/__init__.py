@@ -4,9 +4,10 @@ from app.models.api import ApiToken, IdempotencyKey
 from app.models.audit import GENESIS_HASH, AuditEvent
 from app.models.audit_checks import AuditCheck, AuditCheckpoint
 from app.models.deadlines import DeadlineNotice
+from app.models.delegations import Delegation
 from app.models.departments import Department
 from app.models.notifications import DeliveryStatus, OutboxMessage
-from app.models.platforms import PipelineStage, Platform, Stage
+from app.models.platforms import PipelineStage, PipelineVersion, Platform, Stage
 from app.models.requests import AccessRequest, Decision, ReferenceCounter, RequestRevision
 from app.models.sessions import RecoveryCode, UserSession
 from app.models.users import Role, User, UserRole, UserStage
@@ -20,11 +21,13 @@ __all__ = [
     "AuditEvent",
     "DeadlineNotice",
     "Decision",
+    "Delegation",
     "DeliveryStatus",
     "Department",
     "IdempotencyKey",
     "OutboxMessage",
     "PipelineStage",
+    "PipelineVersion",
     "Platform",
     "RecoveryCode",
     "ReferenceCounter",

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, aliased, column_property, mapped_column, rela
 
 from app.extensions import Model
 from app.models.departments import Department
-from app.models.platforms import Platform, Stage
+from app.models.platforms import PipelineStage, PipelineVersion, Platform, Stage
 from app.models.types import UTCDateTime, utcnow
 from app.models.users import User
 from app.rules.content import HANDLE_MAX, SHORT_TEXT_MAX
@@ -84,6 +84,9 @@ class AccessRequest(Model):
     status: Mapped[str] = mapped_column(String(32), index=True)
     #: The stage that must decide next, while in review.
     current_stage: Mapped[str | None] = mapped_column(ForeignKey("stages.code"), index=True)
+    #: The pipeline version it was first submitted under, kept through every revision;
+    #: None until then (a draft takes the platform's current version when submitted).
+    pipeline_version_id: Mapped[int | None] = mapped_column(ForeignKey("pipeline_versions.id"))
     #: Changes on every transition and edit: a decision names the version it saw.
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -101,6 +104,7 @@ class AccessRequest(Model):
     platform: Mapped[Platform] = relationship(lazy="joined")
     requester: Mapped[User] = relationship(lazy="joined")
     stage: Mapped[Stage | None] = relationship(lazy="joined")
+    pipeline_version: Mapped[PipelineVersion | None] = relationship()
     revisions: Mapped[list[RequestRevision]] = relationship(
         back_populates="request", order_by="RequestRevision.number"
     )
@@ -117,6 +121,16 @@ class AccessRequest(Model):
     @property
     def latest_revision(self) -> RequestRevision | None:
         return self.revisions[-1] if self.revisions else None
+
+    @property
+    def steps(self) -> list[PipelineStage]:
+        """The stages it goes through: its own version's, or, before it is first
+        submitted, the platform's current one."""
+        version = self.pipeline_version or self.platform.pipeline_version
+        return version.stages if version is not None else []
+
+    def step(self, stage_code: str | None) -> PipelineStage | None:
+        return next((s for s in self.steps if s.stage_code == stage_code), None)
 
     @property
     def approved_with_conditions(self) -> bool:
@@ -165,6 +179,9 @@ class Decision(Model):
     revision_id: Mapped[int] = mapped_column(ForeignKey("request_revisions.id"))
     stage_code: Mapped[str] = mapped_column(ForeignKey("stages.code"))
     approver_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    #: The approver the decision was taken for by `approver`, their delegate
+    #: (app.models.delegations); None when the approver decided as themselves.
+    on_behalf_of_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: `app.rules.workflow.Outcome` value.
     outcome: Mapped[str] = mapped_column(String(32))
     reason: Mapped[str] = mapped_column(Text, default="")
@@ -174,7 +191,8 @@ class Decision(Model):
     request: Mapped[AccessRequest] = relationship(back_populates="decisions")
     revision: Mapped[RequestRevision] = relationship(lazy="joined")
     stage: Mapped[Stage] = relationship(lazy="joined")
-    approver: Mapped[User] = relationship(lazy="joined")
+    approver: Mapped[User] = relationship(lazy="joined", foreign_keys=[approver_id])
+    on_behalf_of: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[on_behalf_of_id])
 
 
 def _conditions_attached() -> Exists:

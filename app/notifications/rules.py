@@ -2,7 +2,10 @@
 
 - A request reaches a stage (submitted, resubmitted, or approved at the stage before):
   every active approver who holds that stage and may decide the request there (not
-  those who filed it, nor anyone who decided another of its stages).
+  those who filed it, nor anyone who decided another of its stages, nor anyone outside
+  the stage's named set), and whoever covers for one of them today (a delegation).
+- An approval that leaves the stage short of its quorum: nobody; the officer hears when
+  the stage is done.
 - A decision: the officer who submitted the revision decided (approved at a stage,
   approved with conditions, changes requested, rejected, finally approved).
 - A withdrawal: the approvers of the stage it was waiting at.
@@ -27,10 +30,13 @@ from sqlalchemy import select
 from app.audit.events import EventType
 from app.extensions import db
 from app.models.audit import AuditEvent
+from app.models.delegations import delegations_covering
 from app.models.notifications import DeliveryStatus, OutboxMessage
 from app.models.requests import AccessRequest
+from app.models.types import utcnow
 from app.models.users import NotificationFrequency, User, UserStage, with_roles_and_stages
 from app.notifications.messages import Message, compose
+from app.rules.formatting import in_london
 from app.rules.workflow import Refusal, check_can_decide, filers_of
 
 
@@ -75,15 +81,40 @@ def stage_leads(stage_code: str) -> list[User]:
 def _deciders(request: AccessRequest, stage: str) -> list[User]:
     """The approvers of `stage` whom the workflow lets decide `request` there (its own
     rule, app.rules.workflow.check_can_decide: not its filers, nor anyone who decided another of
-    its stages). `stage` is the request's current stage when the message is written."""
+    its stages, nor anyone outside the stage's named set or already counted towards it),
+    and the delegates covering for them today, who hear what they would have.
+    `stage` is the request's current stage when the message is written."""
     filers, decisions = filers_of(request), request.decisions
+    revision = request.latest_revision
+    step = request.step(stage)
+    checks = {
+        "filers": filers,
+        "decisions": decisions,
+        "rule": step.rule if step is not None else None,
+        "revision_id": revision.id if revision is not None else None,
+    }
     deciders = []
     for user in stage_approvers(stage):
         try:
-            check_can_decide(user, request, filers=filers, decisions=decisions)
+            check_can_decide(user, request, **checks)
         except Refusal:
             continue
         deciders.append(user)
+    if not deciders:
+        return deciders
+    today = in_london(utcnow()).date()
+    by_id = {user.id: user for user in deciders}
+    for delegation in delegations_covering(today, delegator_ids=by_id):
+        try:
+            check_can_decide(
+                delegation.delegate,
+                request,
+                on_behalf_of=by_id[delegation.delegator_id],
+                **checks,
+            )
+        except Refusal:
+            continue
+        deciders.append(delegation.delegate)
     return deciders
 
 
@@ -102,6 +133,10 @@ def recipients(event: AuditEvent, request: AccessRequest) -> list[tuple[Kind, Us
         found += [(Kind.STAGE_WAITING, u) for u in _deciders(request, stage)]
     elif kind in (EventType.STAGE_APPROVED, EventType.STAGE_APPROVED_WITH_CONDITIONS):
         following = payload.get("next_stage")
+        if following == event.stage:
+            # One approval of a quorum that needs more: the stage's approvers were told
+            # when it reached them, and the officer hears when the stage is done.
+            return []
         conditions = kind is EventType.STAGE_APPROVED_WITH_CONDITIONS
         if following:
             found += [(Kind.STAGE_WAITING, u) for u in _deciders(request, following)]

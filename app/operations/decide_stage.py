@@ -5,16 +5,19 @@ from __future__ import annotations
 
 from app.audit.chain import NO_CLIENT, ActorSnapshot, Client, append_event
 from app.audit.events import EventType
-from app.deadlines.clock import set_stage_clock
+from app.deadlines.clock import london_today, set_stage_clock
 from app.extensions import db
+from app.models.delegations import delegations_covering
 from app.models.requests import AccessRequest, Decision
 from app.models.types import utcnow
 from app.models.users import User
 from app.notifications.rules import queue_for
 from app.operations.common import bump_version, lock_request
 from app.rules.workflow import (
+    NotPermitted,
     Outcome,
     Status,
+    approvals_counted,
     check_can_decide,
     check_decision_text,
     decision_action,
@@ -40,15 +43,24 @@ def decide_stage(
     outcome: Outcome,
     reason: str = "",
     conditions: str = "",
+    on_behalf_of: User | None = None,
     client: Client = NO_CLIENT,
 ) -> Decision:
-    """Record `actor`'s decision on `stage`, which they saw at request `version`.
+    """Record `actor`'s decision on `stage`, which they saw at request `version`;
+    `on_behalf_of`: the absent approver whose delegation `actor` holds today.
 
     Refused (and nothing changes) if the request has moved on since: another approver
-    decided first, or the officer withdrew or resubmitted.
+    decided first, or the officer withdrew or resubmitted. An approval moves the request
+    on only once the stage's quorum is made (app.rules.workflow.StepRule): until then the
+    same stage decides, with one more person counted.
     """
     outcome = Outcome(outcome)
     lock_request(request)
+    if on_behalf_of is not None:
+        check_delegation(actor, on_behalf_of)
+    revision = request.latest_revision
+    assert revision is not None or request.status != Status.IN_REVIEW
+    step = request.step(request.current_stage)
     check_can_decide(
         actor,
         request,
@@ -56,20 +68,27 @@ def decide_stage(
         decisions=request.decisions,
         stage=stage,
         version=version,
+        rule=step.rule if step is not None else None,
+        revision_id=revision.id if revision is not None else None,
+        on_behalf_of=on_behalf_of,
     )
+    assert revision is not None, "a request in review always has a revision"
     reason, conditions = reason.strip(), conditions.strip()
     check_decision_text(outcome, reason, conditions)
     if outcome is not Outcome.APPROVE_WITH_CONDITIONS:
         conditions = ""
-    revision = request.latest_revision
-    assert revision is not None, "a request in review always has a revision"
-    action = decision_action(outcome, stage, revision.pipeline)
+    signer = on_behalf_of or actor
+    counted = approvals_counted(request.decisions, stage, revision.id) | {signer.id}
+    required = step.required_approvals if step is not None else 1
+    complete = len(counted) >= required
+    action = decision_action(outcome, stage, revision.pipeline, stage_complete=complete)
     target = target_status(action, request.status)
     decision = Decision(
         request=request,
         revision=revision,
         stage_code=stage,
         approver=actor,
+        on_behalf_of=on_behalf_of,
         outcome=str(outcome),
         reason=reason,
         conditions=conditions,
@@ -80,11 +99,14 @@ def decide_stage(
     with db.session.no_autoflush:
         db.session.add(decision)
         request.status = str(target)
-        request.current_stage = (
-            next_stage(stage, revision.pipeline) if target is Status.IN_REVIEW else None
-        )
-        # The next stage's clock starts now; any other outcome stops the clock.
-        set_stage_clock(request, decision.decided_at)
+        if target is not Status.IN_REVIEW:
+            request.current_stage = None
+        elif complete:
+            request.current_stage = next_stage(stage, revision.pipeline)
+        # The next stage's clock starts now; any other outcome stops the clock. A stage
+        # still short of its quorum keeps the clock it started with.
+        if complete or target is not Status.IN_REVIEW:
+            set_stage_clock(request, decision.decided_at)
         bump_version(request)
     db.session.flush()
     payload: dict[str, object] = {
@@ -94,6 +116,14 @@ def decide_stage(
         "next_stage": request.current_stage,
         "version": request.version,
     }
+    if outcome.approves and required > 1:
+        payload["quorum"] = {"approvals": len(counted), "required": required}
+    if on_behalf_of is not None:
+        payload["on_behalf_of"] = {
+            "id": on_behalf_of.id,
+            "email": on_behalf_of.email,
+            "name": on_behalf_of.display_name,
+        }
     if conditions:
         payload["conditions"] = conditions
     event = append_event(
@@ -110,3 +140,12 @@ def decide_stage(
     )
     queue_for(event, request)
     return decision
+
+
+def check_delegation(actor: User, on_behalf_of: User) -> None:
+    """Refuse unless `on_behalf_of` has delegated to `actor` for today."""
+    held = delegations_covering(
+        london_today(), delegate_id=actor.id, delegator_ids=[on_behalf_of.id]
+    )
+    if not held:
+        raise NotPermitted(f"You are not covering for {on_behalf_of.display_name} today")

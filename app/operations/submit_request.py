@@ -38,7 +38,12 @@ def file_revision(
         raise InvalidContent({"platform": "This platform is no longer taking requests"})
     content = content_of(request)
     check_complete(content, handle_rule=request.platform.handle_rule)
-    pipeline = request.platform.stage_codes
+    # The version it was first submitted under, through every revision (issue 16): an
+    # edit of the platform's pipeline applies to new submissions only.
+    if request.pipeline_version is None:
+        request.pipeline_version = request.platform.pipeline_version
+    version_used = request.pipeline_version
+    pipeline = version_used.stage_codes if version_used is not None else []
     check_pipeline(pipeline)
     canonical = canonical_content(content)
     now = utcnow()
@@ -72,6 +77,7 @@ def file_revision(
             "revision": revision.number,
             "content_sha256": revision.content_sha256,
             "pipeline": pipeline,
+            "pipeline_version": version_used.number if version_used is not None else None,
             "version": request.version,
         },
     )

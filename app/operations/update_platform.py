@@ -21,6 +21,20 @@ from app.rules.workflow import InvalidContent, name_refusal
 NAME_MAX = 100
 
 
+def check_platform_name(name: str, *, existing_id: int | None = None) -> dict[str, str]:
+    """What is wrong with `name` for a platform (keyed "name"); {} when it will do."""
+    name = name.strip()
+    if not name:
+        return {"name": "Enter the platform's name"}
+    refusal = name_refusal("Name", name, NAME_MAX)
+    if refusal:
+        return {"name": refusal}
+    taken = db.session.scalar(select(Platform.id).where(func.lower(Platform.name) == name.lower()))
+    if taken is not None and taken != existing_id:
+        return {"name": "A platform with this name already exists"}
+    return {}
+
+
 def update_platform(
     platform: Platform,
     actor: User | None,
@@ -33,18 +47,10 @@ def update_platform(
     nothing changes."""
     before = {"name": platform.name, "active": platform.active}
     if name is not None:
-        name = name.strip()
-        if not name:
-            raise InvalidContent({"name": "Enter the platform's name"})
-        refusal = name_refusal("Name", name, NAME_MAX)
-        if refusal:
-            raise InvalidContent({"name": refusal})
-        taken = db.session.scalar(
-            select(Platform.id).where(func.lower(Platform.name) == name.lower())
-        )
-        if taken is not None and taken != platform.id:
-            raise InvalidContent({"name": "A platform with this name already exists"})
-        platform.name = name
+        errors = check_platform_name(name, existing_id=platform.id)
+        if errors:
+            raise InvalidContent(errors)
+        platform.name = name.strip()
     if active is not None:
         platform.active = active
     after = {"name": platform.name, "active": platform.active}

@@ -10,52 +10,86 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import ColumnElement, String, and_, case, exists, func, literal, or_, select
 
 from app.extensions import db
 from app.models.departments import Department
-from app.models.platforms import Platform
+from app.models.platforms import PipelineStage, Platform, pipeline_stage_approvers
 from app.models.requests import AccessRequest, Decision, RequestRevision
 from app.models.users import User
 from app.rules.formatting import in_london
-from app.rules.workflow import Status
+from app.rules.workflow import Quorum, Status
 
 #: Rows on each page of the queue.
 PAGE_SIZE = 25
 
 
-def may_decide(user: User) -> ColumnElement[bool]:
-    """SQL for `decision_refusal(user, request) is None`: in review at one of the user's
-    stages, not filed by them (created or (re)submitted), and no decision of theirs on
-    another stage of it."""
+def may_decide(user: User, covering: Sequence[User] = ()) -> ColumnElement[bool]:
+    """SQL for `decision_refusal(user, request, covering=covering) is None`: in review at
+    a stage that `user`, or someone they cover for today, may sign (`_may_sign`)."""
+    signers = [_may_sign(user, user)] + [_may_sign(user, absent) for absent in covering]
+    return and_(AccessRequest.status == str(Status.IN_REVIEW), or_(*signers))
+
+
+def _may_sign(user: User, signer: User) -> ColumnElement[bool]:
+    """`user` deciding in `signer`'s name (themselves, or an absent approver): at one of
+    the signer's stages, inside the stage's named set if it has one, filed by neither of
+    them, and neither has decided another stage of it nor counted at this one already."""
+    people = sorted({user.id, signer.id})
     filed_a_revision = exists().where(
         RequestRevision.request_id == AccessRequest.id,
-        RequestRevision.submitted_by_id == user.id,
+        RequestRevision.submitted_by_id.in_(people),
     )
+    theirs = or_(Decision.approver_id.in_(people), Decision.on_behalf_of_id.in_(people))
     decided_another_stage = exists().where(
         Decision.request_id == AccessRequest.id,
-        Decision.approver_id == user.id,
+        theirs,
         Decision.stage_code != AccessRequest.current_stage,
     )
+    latest_revision = (
+        select(func.max(RequestRevision.id))
+        .where(RequestRevision.request_id == AccessRequest.id)
+        .correlate(AccessRequest)
+        .scalar_subquery()
+    )
+    counted_here = exists().where(
+        Decision.request_id == AccessRequest.id,
+        theirs,
+        Decision.stage_code == AccessRequest.current_stage,
+        Decision.revision_id == latest_revision,
+    )
+    step = and_(
+        PipelineStage.pipeline_version_id == AccessRequest.pipeline_version_id,
+        PipelineStage.stage_code == AccessRequest.current_stage,
+    )
+    named_set = exists().where(step, PipelineStage.quorum != str(Quorum.ANY_ONE))
+    in_named_set = exists().where(
+        step,
+        pipeline_stage_approvers.c.pipeline_stage_id == PipelineStage.id,
+        pipeline_stage_approvers.c.user_id == signer.id,
+    )
     return and_(
-        AccessRequest.status == str(Status.IN_REVIEW),
-        AccessRequest.current_stage.in_(sorted(user.stage_codes)),
-        AccessRequest.requester_id != user.id,
+        AccessRequest.current_stage.in_(sorted(signer.stage_codes)),
+        AccessRequest.requester_id.not_in(people),
         ~filed_a_revision,
         ~decided_another_stage,
+        ~counted_here,
+        or_(~named_set, in_named_set),
     )
 
 
-def awaiting_decision_count(user: User) -> int:
-    """How many requests wait for `user`'s decision: one COUNT query."""
+def awaiting_decision_count(user: User, covering: Sequence[User] = ()) -> int:
+    """How many requests wait for `user`'s decision, or for that of someone they cover
+    for today: one COUNT query."""
     if not user.active:
         return 0
     count = db.session.scalar(
-        select(func.count()).select_from(AccessRequest).where(may_decide(user))
+        select(func.count()).select_from(AccessRequest).where(may_decide(user, covering))
     )
     return int(count or 0)
 
@@ -138,6 +172,8 @@ class QueueRow:
     waiting_since: datetime
     #: The stage's due date; None for a request whose clock `sla tick` has yet to start.
     due_on: date | None = None
+    #: The absent approver it waits for, whom this person covers for; None: their own.
+    on_behalf_of: str | None = None
 
     def days_waiting(self, today: date) -> int:
         return max((today - in_london(self.waiting_since).date()).days, 0)
@@ -165,8 +201,10 @@ def _ordering(query: QueueQuery) -> list[Any]:
     return [first, AccessRequest.submitted_at.asc(), AccessRequest.id.asc()]
 
 
-def _conditions(user: User, query: QueueQuery) -> list[ColumnElement[bool]]:
-    conditions = [may_decide(user)]
+def _conditions(
+    user: User, query: QueueQuery, covering: Sequence[User]
+) -> list[ColumnElement[bool]]:
+    conditions = [may_decide(user, covering)]
     if query.department_id is not None:
         conditions.append(AccessRequest.department_id == query.department_id)
     if query.platform_id is not None:
@@ -174,9 +212,10 @@ def _conditions(user: User, query: QueueQuery) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def queue_page(user: User, query: QueueQuery) -> QueuePage:
-    """One page of the requests awaiting `user`'s decision: two queries, whatever the size."""
-    conditions = _conditions(user, query)
+def queue_page(user: User, query: QueueQuery, covering: Sequence[User] = ()) -> QueuePage:
+    """One page of the requests awaiting `user`'s decision, or the decision of someone they
+    cover for today (`covering`): two queries, whatever the size."""
+    conditions = _conditions(user, query, covering)
     counted = db.session.scalar(select(func.count()).select_from(AccessRequest).where(*conditions))
     total = int(counted or 0)
     pages = max(math.ceil(total / PAGE_SIZE), 1)
@@ -189,6 +228,7 @@ def queue_page(user: User, query: QueueQuery) -> QueuePage:
             AccessRequest.submitted_at,
             AccessRequest.updated_at,
             AccessRequest.stage_due_on,
+            _on_behalf_of(user, covering),
         )
         .join(Department, Department.id == AccessRequest.department_id)
         .join(Platform, Platform.id == AccessRequest.platform_id)
@@ -199,6 +239,17 @@ def queue_page(user: User, query: QueueQuery) -> QueuePage:
     )
     rows = [QueueRow(*row) for row in db.session.execute(statement)]
     return QueuePage(rows=rows, total=total, page=page, pages=pages)
+
+
+def _on_behalf_of(user: User, covering: Sequence[User]) -> ColumnElement[str | None]:
+    """The name of the absent approver a row waits for, if not for `user` themselves."""
+    if not covering:
+        return literal(None, String).label("on_behalf_of")
+    return case(
+        (_may_sign(user, user), literal(None, String)),
+        *[(_may_sign(user, absent), literal(absent.display_name)) for absent in covering],
+        else_=literal(None, String),
+    ).label("on_behalf_of")
 
 
 def filter_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:

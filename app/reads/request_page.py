@@ -12,6 +12,7 @@ answered; the templates/requests/_detail_*.html partials draw it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -27,6 +28,7 @@ from app.models.audit import AuditEvent
 from app.models.platforms import Stage
 from app.models.requests import AccessRequest, Decision
 from app.models.users import User
+from app.reads.delegations import covering_for
 from app.rules.content import CONTENT_FIELDS, TEXT_FIELDS
 from app.rules.formatting import (
     WITH_CONDITIONS_LABEL,
@@ -39,9 +41,13 @@ from app.rules.formatting import (
 from app.rules.roles import Role
 from app.rules.workflow import (
     Action,
+    InvalidTransition,
     Outcome,
     Refusal,
+    StaleRequest,
     Status,
+    StepRule,
+    approvals_counted,
     check_can_decide,
     check_officer_action,
     filers_of,
@@ -93,7 +99,31 @@ class StageState:
     name: str
     label: str
     tag_classes: str
-    decision: Decision | None = None
+    #: Its decisions on the current revision, first first: several when its quorum
+    #: needs more than one approval.
+    decisions: tuple[Decision, ...] = ()
+    #: Its quorum in words: "Any one approver", "2 of 3 named approvers: ...".
+    quorum: str = ""
+
+    @property
+    def decision(self) -> Decision | None:
+        """The decision that settled it, or the latest so far."""
+        return self.decisions[-1] if self.decisions else None
+
+    @property
+    def summary(self) -> Markup:
+        """Its quorum, then each decision counted: who (and for whom), when; a line each."""
+        lines = [self.quorum] + [
+            f"{self.signed(d)}, {uk_datetime(d.decided_at)}" for d in self.decisions
+        ]
+        return Markup("<br>").join(escape(line) for line in lines if line)
+
+    def signed(self, decision: Decision) -> str:
+        """Who took `decision`: "Ann Approver", or "Dee Delegate on behalf of Ann"."""
+        name = decision.approver.display_name
+        if decision.on_behalf_of is not None:
+            return f"{name} on behalf of {decision.on_behalf_of.display_name}"
+        return name
 
 
 @dataclass(frozen=True)
@@ -156,6 +186,8 @@ class RequestPage:
     #: For approvers: True if they may decide now, else `refusal` says why.
     is_approver: bool = False
     refusal: Refusal | None = None
+    #: The absent approver in whose name this person would decide (a delegation).
+    on_behalf_of: User | None = None
 
     @property
     def waiting_for(self) -> str | None:
@@ -172,8 +204,15 @@ class RequestPage:
         return DeadlineNote(stage, due_on, overdue=london_today() > due_on)
 
 
-def request_page(request: AccessRequest, user: User, *, with_history: bool = True) -> RequestPage:
-    """Everything the request page shows `user`, in a fixed number of queries."""
+def request_page(
+    request: AccessRequest,
+    user: User,
+    *,
+    with_history: bool = True,
+    covering: Sequence[User] | None = None,
+) -> RequestPage:
+    """Everything the request page shows `user`, in a fixed number of queries.
+    `covering`: whom they cover for today, if the caller has read it already."""
     names = stage_names()
     stages = stage_states(request, names)
     page = RequestPage(
@@ -181,15 +220,12 @@ def request_page(request: AccessRequest, user: User, *, with_history: bool = Tru
         about=about_rows(request),
         answers=answer_rows(request),
         stages=stages,
+        # Conditions accumulate: every approver's, at every stage, on this revision.
         conditions=[
-            ConditionsNote(
-                s.name,
-                s.decision.approver.display_name,
-                s.decision.decided_at,
-                multiline(s.decision.conditions),
-            )
+            ConditionsNote(s.name, s.signed(d), d.decided_at, multiline(d.conditions))
             for s in stages
-            if s.decision is not None and s.decision.outcome == Outcome.APPROVE_WITH_CONDITIONS
+            for d in s.decisions
+            if d.outcome == Outcome.APPROVE_WITH_CONDITIONS
         ],
         changes_requested=changes_requested_note(request, user, stages),
         history=history_items(request, names) if with_history else [],
@@ -197,7 +233,9 @@ def request_page(request: AccessRequest, user: User, *, with_history: bool = Tru
     )
     if user.has_role(Role.APPROVER):
         page.is_approver = True
-        page.refusal = decision_refusal(user, request)
+        if covering is None:
+            covering = covering_for(user)
+        page.on_behalf_of, page.refusal = decide_as(user, request, covering=covering)
     return page
 
 
@@ -207,24 +245,53 @@ def decision_refusal(
     *,
     stage: str | None = None,
     version: int | None = None,
+    covering: Sequence[User] = (),
 ) -> Refusal | None:
-    """Why `user` may not decide `request`'s current stage now, or None if they may.
+    """Why `user` may not decide `request`'s current stage now, or None if they may
+    (as themselves, or for one of `covering`, the people they cover for today)."""
+    return decide_as(user, request, stage=stage, version=version, covering=covering)[1]
+
+
+def decide_as(
+    user: User,
+    request: AccessRequest,
+    *,
+    stage: str | None = None,
+    version: int | None = None,
+    covering: Sequence[User] = (),
+) -> tuple[User | None, Refusal | None]:
+    """In whose name `user` may decide `request`'s current stage now: (None, None) as
+    themselves; (someone, None) on behalf of one of `covering`; (None, refusal) if
+    neither, with the refusal of deciding as themselves.
 
     `stage` and `version` are what the person saw, when they send a decision: a request
     that has moved on since is refused as stale.
     """
+    revision = request.latest_revision
+    step = request.step(request.current_stage)
+    checks: dict[str, Any] = {
+        "filers": filers_of(request),
+        "decisions": request.decisions,
+        "stage": stage,
+        "version": version,
+        "rule": step.rule if step is not None else None,
+        "revision_id": revision.id if revision is not None else None,
+    }
     try:
-        check_can_decide(
-            user,
-            request,
-            filers=filers_of(request),
-            decisions=request.decisions,
-            stage=stage,
-            version=version,
-        )
+        check_can_decide(user, request, **checks)
     except Refusal as refusal:
-        return refusal
-    return None
+        own = refusal
+    else:
+        return None, None
+    if isinstance(own, (StaleRequest, InvalidTransition)):
+        return None, own
+    for absent in covering:
+        try:
+            check_can_decide(user, request, on_behalf_of=absent, **checks)
+        except Refusal:
+            continue
+        return absent, None
+    return None, own
 
 
 def stage_names() -> dict[str, str]:
@@ -233,27 +300,47 @@ def stage_names() -> dict[str, str]:
 
 
 def stage_states(request: AccessRequest, names: dict[str, str]) -> list[StageState]:
-    """Each stage of the current revision's pipeline and where it stands."""
+    """Each stage of the request's pipeline version and where it stands on the current
+    revision, with its quorum and the approvals counted so far."""
     revision = request.latest_revision
     status = Status(request.status)
+    steps = {step.stage_code: step for step in request.steps}
     if revision is None:  # never submitted: the platform's pipeline, untouched
-        pipeline, decided = request.platform.stage_codes, {}
+        pipeline, decided = [step.stage_code for step in request.steps], {}
     else:
         pipeline = list(revision.pipeline)
-        decided = {d.stage_code: d for d in request.decisions if d.revision_id == revision.id}
+        decided = {}
+        for d in request.decisions:
+            if d.revision_id == revision.id:
+                decided.setdefault(d.stage_code, []).append(d)
     states = []
     for code in pipeline:
-        decision = decided.get(code)
-        if decision is not None:
-            label, classes = DECIDED_STATES[Outcome(decision.outcome)]
-        elif status is Status.IN_REVIEW and code == request.current_stage:
+        decisions = tuple(decided.get(code, ()))
+        step = steps.get(code)
+        rule = step.rule if step is not None else StepRule(code)
+        named = [user.display_name for user in step.approvers] if step is not None else []
+        counted = approvals_counted(decisions, code, revision.id) if revision else set()
+        waiting = status is Status.IN_REVIEW and code == request.current_stage
+        if decisions and not (waiting and len(counted) < rule.required):
+            last = decisions[-1]
+            outcome = Outcome(last.outcome)
+            if outcome.approves and any(
+                Outcome(d.outcome) is Outcome.APPROVE_WITH_CONDITIONS for d in decisions
+            ):
+                outcome = Outcome.APPROVE_WITH_CONDITIONS
+            label, classes = DECIDED_STATES[outcome]
+        elif waiting:
             label, classes = WAITING
+            if rule.required > 1:
+                label = f"Waiting: {len(counted)} of {rule.required} approvals"
         elif status in (Status.DRAFT, Status.IN_REVIEW, Status.CHANGES_REQUESTED):
             # Changes requested: every stage decides again once it is resubmitted.
             label, classes = NOT_STARTED
         else:
             label, classes = NOT_NEEDED
-        states.append(StageState(code, names.get(code, code), label, classes, decision))
+        states.append(
+            StageState(code, names.get(code, code), label, classes, decisions, rule.describe(named))
+        )
     return states
 
 

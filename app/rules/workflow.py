@@ -58,6 +58,8 @@ class Action(enum.StrEnum):
     APPROVE_STAGE = "approve_stage"
     #: An approval at the last stage: the request is approved.
     APPROVE_FINAL = "approve_final"
+    #: An approval that the stage's quorum still needs more of: the same stage decides.
+    APPROVE_IN_PART = "approve_in_part"
     REQUEST_CHANGES = "request_changes"
     REJECT = "reject"
 
@@ -80,6 +82,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(Action.WITHDRAW, Status.CHANGES_REQUESTED, Status.WITHDRAWN),
     Transition(Action.APPROVE_STAGE, Status.IN_REVIEW, Status.IN_REVIEW),
     Transition(Action.APPROVE_FINAL, Status.IN_REVIEW, Status.APPROVED),
+    Transition(Action.APPROVE_IN_PART, Status.IN_REVIEW, Status.IN_REVIEW),
     Transition(Action.REQUEST_CHANGES, Status.IN_REVIEW, Status.CHANGES_REQUESTED),
     Transition(Action.REJECT, Status.IN_REVIEW, Status.REJECTED),
 )
@@ -125,6 +128,19 @@ class OwnRequest(NotPermitted):
 
 class SecondStage(NotPermitted):
     code = "second_stage"
+
+
+class AlreadyDecided(NotPermitted):
+    """The person has already decided this stage of this revision (a quorum counts each
+    person once, whether they decided themselves or through a delegate)."""
+
+    code = "already_decided"
+
+
+class NotNamedApprover(NotPermitted):
+    """The stage's quorum is a named set of people, and the signer is not one of them."""
+
+    code = "not_named_approver"
 
 
 class InactiveUser(NotPermitted):
@@ -187,6 +203,9 @@ class ActorLike(Protocol):
 class DecisionLike(Protocol):
     approver_id: int
     stage_code: str
+    #: The approver this decision was taken for, by their delegate; None: their own.
+    on_behalf_of_id: int | None
+    revision_id: int
 
 
 class RequestLike(Protocol):
@@ -255,9 +274,14 @@ def check_expected_version(request: RequestLike, version: int | None) -> None:
         )
 
 
-def decision_action(outcome: Outcome, stage: str, pipeline: Sequence[str]) -> Action:
-    """The move a decision with `outcome` at `stage` makes along `pipeline`."""
+def decision_action(
+    outcome: Outcome, stage: str, pipeline: Sequence[str], *, stage_complete: bool = True
+) -> Action:
+    """The move a decision with `outcome` at `stage` makes along `pipeline`.
+    `stage_complete`: whether an approval makes the stage's quorum."""
     if outcome.approves:
+        if not stage_complete:
+            return Action.APPROVE_IN_PART
         return Action.APPROVE_FINAL if stage == pipeline[-1] else Action.APPROVE_STAGE
     return Action.REQUEST_CHANGES if outcome is Outcome.REQUEST_CHANGES else Action.REJECT
 
@@ -265,6 +289,14 @@ def decision_action(outcome: Outcome, stage: str, pipeline: Sequence[str]) -> Ac
 def next_stage(stage: str, pipeline: Sequence[str]) -> str | None:
     index = list(pipeline).index(stage)
     return pipeline[index + 1] if index + 1 < len(pipeline) else None
+
+
+def people_of(decision: DecisionLike) -> set[int]:
+    """Who a decision binds: its approver, and the person they decided for, if any."""
+    people = {decision.approver_id}
+    if decision.on_behalf_of_id is not None:
+        people.add(decision.on_behalf_of_id)
+    return people
 
 
 def check_can_decide(
@@ -275,14 +307,24 @@ def check_can_decide(
     decisions: Iterable[DecisionLike],
     stage: str | None = None,
     version: int | None = None,
+    rule: StepRule | None = None,
+    revision_id: int | None = None,
+    on_behalf_of: ActorLike | None = None,
 ) -> None:
     """Raise unless `actor` may decide `request`'s current stage now.
 
     `filers` are the people who created or (re)submitted it; `decisions` are all its
     decisions so far, across revisions. `stage` and `version` are what the actor saw: if
-    the request has moved on since, the decision is refused as stale.
+    the request has moved on since, the decision is refused as stale. `rule` is the
+    current stage's quorum in the request's pipeline version and `revision_id` the
+    revision being decided: a named set admits only its people, and nobody counts twice
+    towards one stage of one revision. `on_behalf_of`: the approver whose delegate
+    `actor` is (app.operations.delegations checks the delegation): the stage, the named
+    set and separation of duties are asked of them, and separation of duties of both.
     """
     check_active(actor)
+    if on_behalf_of is not None:
+        check_active(on_behalf_of)
     if Status(request.status) is not Status.IN_REVIEW:
         if version is not None and version != request.version:
             raise StaleRequest("Someone else has already acted on this request")
@@ -295,12 +337,44 @@ def check_can_decide(
         )
     current = request.current_stage
     assert current is not None
-    if not actor.can_sign(current):
-        raise NotYourStage("You cannot sign this stage")
-    if actor.id in set(filers):
-        raise OwnRequest("You cannot decide a request you filed")
-    if any(d.approver_id == actor.id and d.stage_code != current for d in decisions):
-        raise SecondStage("You have already decided another stage of this request")
+    signer = on_behalf_of or actor
+    covering = on_behalf_of is not None
+    if not signer.can_sign(current):
+        raise NotYourStage(
+            "The person you cover for cannot sign this stage"
+            if covering
+            else "You cannot sign this stage"
+        )
+    if rule is not None and rule.approvers and signer.id not in rule.approvers:
+        raise NotNamedApprover(
+            "This stage needs named approvers, and the person you cover for is not one"
+            if covering
+            else "This stage needs named approvers, and you are not one of them"
+        )
+    people = {actor.id, signer.id}
+    if people & set(filers):
+        raise OwnRequest(
+            "You cannot decide a request you or the person you cover for filed"
+            if covering
+            else "You cannot decide a request you filed"
+        )
+    decisions = list(decisions)
+    if any(people & people_of(d) and d.stage_code != current for d in decisions):
+        raise SecondStage(
+            "You or the person you cover for have already decided another stage of this request"
+            if covering
+            else "You have already decided another stage of this request"
+        )
+    if revision_id is not None and any(
+        people & people_of(d) and d.stage_code == current and d.revision_id == revision_id
+        for d in decisions
+    ):
+        raise AlreadyDecided(
+            "You or the person you cover for have already decided this stage; it waits "
+            "for the rest of its quorum"
+            if covering
+            else "You have already decided this stage; it waits for the rest of its quorum"
+        )
 
 
 def check_decision_text(outcome: Outcome, reason: str, conditions: str) -> None:
@@ -353,6 +427,98 @@ def check_text_length(field: str, label: str, value: str, limit: int = REASON_MA
         raise InvalidContent({field: f"{label} must not contain control characters"})
 
 
+class Quorum(enum.StrEnum):
+    """How many of a stage's approvers must approve before the next stage decides."""
+
+    #: Any one person who holds the stage.
+    ANY_ONE = "any_one"
+    #: N distinct people of a named set of M.
+    N_OF_M = "n_of_m"
+    #: Every person of a named set.
+    ALL_OF = "all_of"
+
+
+QUORUM_LABELS: dict[Quorum, str] = {
+    Quorum.ANY_ONE: "Any one of the stage's approvers",
+    Quorum.N_OF_M: "A number of named approvers",
+    Quorum.ALL_OF: "All of the named approvers",
+}
+
+#: The longest target a stage may have, in working days (about three months).
+TARGET_MAX = 60
+
+
+@dataclass(frozen=True)
+class StepRule:
+    """One stage of a pipeline version: who signs, how many must, and how soon."""
+
+    stage: str
+    quorum: Quorum = Quorum.ANY_ONE
+    #: Distinct approvals the stage needs: 1 for any one, N for N of M, M for all of.
+    required: int = 1
+    #: The named set's user ids; empty for any one.
+    approvers: frozenset[int] = frozenset()
+    target_working_days: int = DEFAULT_TARGET_WORKING_DAYS
+
+    def describe(self, names: Sequence[str] = ()) -> str:
+        """The quorum in words: "Any one approver", "2 of 3 named approvers" ..."""
+        who = f": {', '.join(names)}" if names else ""
+        if self.quorum is Quorum.ANY_ONE:
+            return "Any one approver"
+        if self.quorum is Quorum.ALL_OF:
+            return f"All {len(self.approvers)} named approvers{who}"
+        return f"{self.required} of {len(self.approvers)} named approvers{who}"
+
+
+def approvals_counted(decisions: Iterable[DecisionLike], stage: str, revision_id: int) -> set[int]:
+    """The distinct people whose approval counts at `stage` of revision `revision_id`:
+    a delegate's approval counts for the person they covered for, once. Every decision
+    on a stage still deciding is an approval: any other outcome ends the review."""
+    return {
+        d.on_behalf_of_id if d.on_behalf_of_id is not None else d.approver_id
+        for d in decisions
+        if d.stage_code == stage and d.revision_id == revision_id
+    }
+
+
+def check_steps(steps: Sequence[StepRule], stage_names: dict[str, str]) -> None:
+    """Refuse a pipeline that cannot work, naming the step and field at fault
+    (`steps-0-required` ..., the form's field names): none, a stage twice, a quorum
+    larger than its named set, a named set left empty, a target out of range."""
+    if not steps:
+        raise InvalidContent({"steps": "A pipeline needs at least one stage"})
+    errors: dict[str, str] = {}
+    seen: dict[str, int] = {}
+    for index, step in enumerate(steps):
+        field = f"steps-{index}"
+        name = stage_names.get(step.stage)
+        if name is None:
+            errors[f"{field}-stage"] = f"Stage {index + 1}: choose a stage"
+            continue
+        if step.stage in seen:
+            errors[f"{field}-stage"] = (
+                f"Stage {index + 1}: {name} is already stage {seen[step.stage] + 1}. "
+                "A stage can appear only once in a pipeline"
+            )
+        seen.setdefault(step.stage, index)
+        named = len(step.approvers)
+        if step.quorum is not Quorum.ANY_ONE and named == 0:
+            errors[f"{field}-approvers"] = (
+                f"Stage {index + 1}: name the approvers the quorum counts"
+            )
+        elif step.quorum is Quorum.N_OF_M and not 1 <= step.required <= named:
+            errors[f"{field}-required"] = (
+                f"Stage {index + 1}: the number of approvals must be between 1 and "
+                f"{named}, the number of named approvers"
+            )
+        if not 1 <= step.target_working_days <= TARGET_MAX:
+            errors[f"{field}-target_working_days"] = (
+                f"Stage {index + 1}: the target must be between 1 and {TARGET_MAX} working days"
+            )
+    if errors:
+        raise InvalidContent(errors)
+
+
 def check_pipeline(stage_codes: Sequence[str]) -> None:
     if not stage_codes:
         raise InvalidPipeline("A platform's pipeline needs at least one stage")
@@ -391,6 +557,7 @@ ACTION_PAST: dict[Action, str] = {
     Action.WITHDRAW: "withdrawn",
     Action.APPROVE_STAGE: "approved",
     Action.APPROVE_FINAL: "approved",
+    Action.APPROVE_IN_PART: "approved",
     Action.REQUEST_CHANGES: "sent back for changes",
     Action.REJECT: "rejected",
 }

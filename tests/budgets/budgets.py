@@ -5,16 +5,16 @@ session per call, as in production. A change that raises a budget says why, here
 Issue 15. Statements on SQLite / PostgreSQL (PostgreSQL's `BEGIN` and `COMMIT` not
 counted; SQLite's `BEGIN IMMEDIATE` not counted either), and commits:
 
-| call         | before (5defe78) | 2026-12-06 (89b08d0, 3a94e22) | 2026-12-07 | commits |
-|--------------|-----------------:|------------------------------:|-----------:|--------:|
-| create       |            27/29 |                         15/16 |        8/9 | 3 → 2   |
-| update       |            24/26 |                         15/16 |        7/8 | 2 → 1   |
-| submit       |            30/34 |                         21/21 |      12/12 | 2 → 1   |
-| decide       |            33/39 |                         24/23 |      13/12 | 2 → 1   |
-| api list     |            11/11 |                           7/7 |        2/2 | 1 → 0   |
-| queue        |              9/9 |                           9/9 |        5/5 | 0       |
-| request page |            14/15 |                         14/14 |        6/6 | 0       |
-| audit log    |              8/8 |                           8/8 |        5/5 | 0       |
+| call         | before (5defe78) | 2026-12-06 (89b08d0, 3a94e22) | 2026-12-07 | issue 16 | commits
+|--------------|-----------------:|------------------------------:|-----------:|---------:|--------
+| create       |            27/29 |                         15/16 |        8/9 |      8/9 | 3 → 2
+| update       |            24/26 |                         15/16 |        7/8 |      7/8 | 2 → 1
+| submit       |            30/34 |                         21/21 |      12/12 |    15/15 | 2 → 1
+| decide       |            33/39 |                         24/23 |      13/12 |    16/15 | 2 → 1
+| api list     |            11/11 |                           7/7 |        2/2 |      2/2 | 1 → 0
+| queue        |              9/9 |                           9/9 |        5/5 |      6/6 | 0
+| request page |            14/15 |                         14/14 |        6/6 |      9/9 | 0
+| audit log    |              8/8 |                           8/8 |        5/5 |      5/5 | 0
 
 What changed on 2026-12-06: an API token's last use is written at most once a minute, and
 otherwise not at all, so a call no longer commits (and then reloads its token and person)
@@ -38,6 +38,18 @@ What changed on 2026-12-07:
 - The people a message goes to come with their roles and stages in one statement; a
   decision's change to its request is one UPDATE (no flush half-way).
 - The unfiltered queue's total is the navigation's count: counted once.
+
+Issue 16 (versioned pipelines with quorum rules, and delegation) raised four, each by a
+fixed count, whatever the number of stages or people:
+- submit, decide and the request page read the request's pipeline version, its stages and
+  their named sets (three statements: the version, then its stages and their people each
+  selectin-loaded once), where the platform's stages alone were one or none before: the
+  quorum of the stage deciding, and the targets, are the version's, not the platform's.
+- submit and decide ask once who covers today for the people a message goes to (one
+  statement over `delegations`): a delegate hears what the absent approver would.
+- the queue asks once whom the approver covers for today, so that those requests are
+  listed too (the same query on the request page is for approvers only: the budget's
+  request page is an officer's).
 
 On PostgreSQL the outbox rows of one write go in one INSERT (SQLAlchemy's
 insertmanyvalues); SQLite gets one INSERT each, which is why submit and decide differ.
@@ -71,11 +83,11 @@ BUDGETS: dict[str, Budget] = {
     "create": Budget(8, 9, commits=2, repeats=WRITE_REPEATS),
     "update": Budget(7, 8, commits=1, repeats=WRITE_REPEATS),
     # Writes the outbox rows for the first stage's approvers (one INSERT each on SQLite).
-    "submit": Budget(12, 12, commits=1, repeats=WRITE_REPEATS),
+    "submit": Budget(15, 15, commits=1, repeats=WRITE_REPEATS),
     # The decision, the next stage's messages and the officer's.
-    "decide": Budget(13, 12, commits=1, repeats=WRITE_REPEATS),
+    "decide": Budget(16, 15, commits=1, repeats=WRITE_REPEATS),
     "api list": Budget(2, 2),
-    "queue": Budget(5, 5),
-    "request page": Budget(6, 6),
+    "queue": Budget(6, 6),
+    "request page": Budget(9, 9),
     "audit log": Budget(5, 5),
 }

@@ -66,6 +66,7 @@ def test_submitting_freezes_revision_1_and_starts_at_stage_1(world):
         "revision": 1,
         "content_sha256": expected_sha,
         "pipeline": list(PIPELINE),
+        "pipeline_version": 1,
         "version": 2,
     }
     assert event.client_address == "198.51.100.4"

@@ -20,6 +20,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from flask import Flask
@@ -28,8 +29,9 @@ from app.audit.checks import request_check
 from app.audit.export import ExportFormat
 from app.audit.filters import AuditFilters
 from app.audit.manifest import filter_description
+from app.deadlines.clock import london_today
 from app.extensions import db
-from app.models import AccessRequest, Department, Platform, User
+from app.models import AccessRequest, Delegation, Department, Platform, User
 from app.models.audit_checks import CheckScope
 from app.operations.create_api_token import create_api_token
 from app.operations.create_request import create_request
@@ -234,6 +236,54 @@ def a_platform(_world: World) -> Subject:
     platform = make_platform(name=f"Route Table Platform {next(_numbers)}")
     db.session.commit()
     return Subject({"platform_id": str(platform.id)})
+
+
+def an_approver(_world: World) -> Subject:
+    """A new Security approver, whose cover an admin sets."""
+    user = make_user(Role.APPROVER, stages=("security",), second_factor=False)
+    db.session.commit()
+    return Subject({"user_id": str(user.id)}, user=user)
+
+
+def a_delegation(world: World) -> Subject:
+    """Cover for the Security approver of the world by a new colleague: the two people
+    it names, and admins, may end it; the world's other approvers are told it does not
+    exist."""
+    colleague = make_user(Role.APPROVER, stages=("no10",), second_factor=False)
+    today = london_today()
+    delegation = Delegation(
+        delegator=world.security, delegate=colleague, starts_on=today, ends_on=today
+    )
+    db.session.add(delegation)
+    db.session.commit()
+    return Subject({"delegation_id": str(delegation.id), "user_id": str(world.security.id)})
+
+
+def cover_form(use: Use, _subject: Subject) -> dict[str, Any]:
+    """Cover by another of the world's approvers, on days of its own each time (cover for
+    one person must not overlap)."""
+    day = london_today() + timedelta(days=2 * next(_numbers))
+    colleague = use.world.cabinet_office if use.who is Who.NO10 else use.world.no10
+    return {"delegate": str(colleague.id), "starts_on": _parts(day), "ends_on": _parts(day)}
+
+
+def _parts(day: date) -> list[str]:
+    """A date as GOV.UK's date input sends it: day, month, year, under one name."""
+    return [str(day.day), str(day.month), str(day.year)]
+
+
+def new_platform_form(_use: Use, _subject: Subject) -> dict[str, Any]:
+    return {"name": f"New Platform {next(_numbers)}", "handle_max_length": "30"}
+
+
+def pipeline_form(_use: Use, _subject: Subject) -> dict[str, Any]:
+    """Version 2 of a new platform's pipeline: Security alone, with a target of its own."""
+    return {
+        "based_on": "1",
+        "steps-0-stage": "security",
+        "steps-0-quorum": "any_one",
+        "steps-0-target_working_days": str(2 + next(_numbers) % 30),
+    }
 
 
 def invite_form(_use: Use, _subject: Subject) -> dict[str, Any]:
@@ -756,6 +806,26 @@ ROUTES: tuple[Route, ...] = (
     # the request is looked up, so nobody else learns whether a reference exists.
     route("GET", "/review/", APPROVERS),
     route("GET", "/review/<reference>/decide", APPROVERS, subject=a_request(Status.IN_REVIEW)),
+    # An approver's own cover: set it, and end one that names them (another pair's is
+    # not found).
+    route("GET", "/review/cover", APPROVERS),
+    route(
+        "POST",
+        "/review/cover",
+        APPROVERS,
+        success=302,
+        form=cover_form,
+        form_page="/review/cover",
+    ),
+    route(
+        "POST",
+        "/review/cover/<int:delegation_id>/end",
+        {Who.SECURITY},
+        hidden={Who.NO10, Who.CABINET_OFFICE},
+        success=302,
+        subject=a_delegation,
+        form_page="/review/cover",
+    ),
     route(
         "POST",
         "/review/<reference>/decide",
@@ -880,6 +950,45 @@ ROUTES: tuple[Route, ...] = (
             ("platform", "retire", a_platform),
             ("platform", "reopen", a_retired_platform),
         )
+    ),
+    # Adding a platform, and its pipeline's versions.
+    route("GET", "/admin/platforms/new", {Who.ADMIN}),
+    route(
+        "POST",
+        "/admin/platforms/new",
+        {Who.ADMIN},
+        success=302,
+        form=new_platform_form,
+        form_page="/admin/platforms/new",
+    ),
+    route("GET", "/admin/platforms/<int:platform_id>/pipeline", {Who.ADMIN}, subject=a_platform),
+    route(
+        "POST",
+        "/admin/platforms/<int:platform_id>/pipeline",
+        {Who.ADMIN},
+        success=302,
+        subject=a_platform,
+        form=pipeline_form,
+        form_page="/admin/platforms/<int:platform_id>/pipeline",
+    ),
+    # Cover for an absent approver, set and ended by an admin.
+    route("GET", "/admin/people/<int:user_id>/cover", {Who.ADMIN}, subject=an_approver),
+    route(
+        "POST",
+        "/admin/people/<int:user_id>/cover",
+        {Who.ADMIN},
+        success=302,
+        subject=an_approver,
+        form=cover_form,
+        form_page="/admin/people/<int:user_id>/cover",
+    ),
+    route(
+        "POST",
+        "/admin/cover/<int:delegation_id>/end",
+        {Who.ADMIN},
+        success=302,
+        subject=a_delegation,
+        form_page="/admin/people/<int:user_id>/cover",
     ),
     # The notifications outbox: read, and Retry a message that failed.
     route("GET", "/admin/outbox", {Who.ADMIN}),

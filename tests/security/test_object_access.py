@@ -23,7 +23,7 @@ from app.audit.export import ExportFormat
 from app.audit.filters import AuditFilters
 from app.audit.manifest import filter_description
 from app.extensions import db
-from app.models import AuditEvent, User
+from app.models import AuditEvent, Delegation, User
 from app.models.notifications import DeliveryStatus
 from app.operations.create_api_token import create_api_token
 from app.operations.record_export import record_export
@@ -38,6 +38,7 @@ from tests.security.route_table import (
     Route,
     Subject,
     Who,
+    a_delegation,
     a_password_link,
     a_person,
     request_of,
@@ -62,6 +63,7 @@ MANIFEST_ROUTES = [row for row in ROUTES if "seq" in row.variables]
 LINK_ROUTES = [row for row in ROUTES if "token" in row.variables]
 OUTBOX_ROUTES = [row for row in ROUTES if "message_id" in row.variables]
 CHECK_ROUTES = [row for row in ROUTES if "check_id" in row.variables]
+DELEGATION_ROUTES = [row for row in ROUTES if "delegation_id" in row.variables]
 
 NO_SUCH_REFERENCE = "PRQ-2099-99999"
 
@@ -99,6 +101,7 @@ def test_every_route_naming_an_object_is_covered() -> None:
         CHECK_ROUTES,
         DEPARTMENT_ROUTES,
         PLATFORM_ROUTES,
+        DELEGATION_ROUTES,
     )
     covered = {row.key for group in groups for row in group}
     naming = {row.key for row in ROUTES if row.variables and row.rule not in NOT_OBJECTS}
@@ -224,6 +227,30 @@ def test_an_admin_action_on_a_department_or_platform_that_does_not_exist_is_not_
     response = attempt(people, Who.ADMIN, row, subject)
     assert response.status_code == 404
     assert not changes(before, stored())
+
+
+@pytest.mark.parametrize("row", DELEGATION_ROUTES, ids=lambda row: row.key)
+def test_ending_cover_that_does_not_exist_is_not_found(people, world, row):
+    who = next(iter(row.allowed))
+    people.ready(who)
+    before = stored()
+    response = attempt(people, who, row, Subject({"delegation_id": "999999"}))
+    assert response.status_code == 404
+    assert not changes(before, stored())
+
+
+def test_an_approver_cannot_end_cover_that_names_neither_of_them(people, world):
+    """The No10 approver is told that Security's cover by someone else does not exist,
+    and it goes on."""
+    row = ROUTES_BY_KEY["POST /review/cover/<int:delegation_id>/end"]
+    subject = a_delegation(world)
+    people.ready(Who.NO10)
+    before = stored()
+    response = attempt(people, Who.NO10, row, subject)
+    assert response.status_code == 404
+    assert not changes(before, stored())
+    delegation = db.session.get(Delegation, int(subject.values["delegation_id"]))
+    assert delegation.ended_at is None
 
 
 @pytest.mark.parametrize("change", ["deactivate", "reactivate"], ids=lambda change: change)

@@ -42,6 +42,8 @@ class Request:
 class Decided:
     approver_id: int
     stage_code: str
+    on_behalf_of_id: int | None = None
+    revision_id: int = 1
 
 
 OFFICER = Person(1, frozenset({Role.OFFICER}), DEPARTMENT)

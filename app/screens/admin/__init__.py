@@ -1,17 +1,20 @@
 """Admins: manage people (invite, roles, department, stages, deactivate and reactivate),
-departments (add, rename, retire) and platforms (rename, retire), reset a person's second
-factor, and watch the notifications outbox (retrying a message that failed)."""
+departments (add, rename, retire), platforms (add, rename, retire) and their pipelines
+(versions with quorum rules), cover for absent approvers, reset a person's second factor,
+and watch the notifications outbox (retrying a message that failed)."""
 
 from flask import Blueprint
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
 # Modules whose routes register on the blueprint: the overview, departments, people,
-# platforms, resetting a person's second factor, and the outbox.
+# platforms and their pipelines, cover, resetting a person's second factor, and the outbox.
 from app.screens.admin import (  # noqa: E402, F401
+    cover,
     departments,
     outbox,
     people,
+    pipelines,
     platforms,
     two_factor,
     views,

@@ -15,15 +15,27 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovCheckboxesInput,
     GovSelect,
     GovSubmitInput,
+    GovTextArea,
     GovTextInput,
 )
-from wtforms import SelectField, SelectMultipleField, StringField, SubmitField
+from wtforms import (
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, Optional
 
 from app.reads.people import TEXT_MAX, PeopleQuery
 from app.rules.roles import ROLE_HINTS, ROLE_LABELS, Role
-from app.rules.workflow import InvalidContent
+from app.rules.workflow import QUORUM_LABELS, InvalidContent, Quorum
 
 ACCOUNT_STATES = {"active": True, "deactivated": False}
 
@@ -178,3 +190,103 @@ class RenameForm(FlaskForm):
 
     def show_refusal(self, refusal: InvalidContent) -> None:
         self.name.errors = [*self.name.errors, *refusal.errors.values()]
+
+
+class PlatformForm(FlaskForm):
+    """A new platform: its name and what its handles may hold."""
+
+    name = StringField(
+        "Name", description="As the platform calls itself, such as X", widget=GovTextInput()
+    )
+    handle_max_length = IntegerField(
+        "Longest handle (optional)",
+        description=(
+            "The most characters a handle may have, not counting an @ at the start. "
+            "Leave it empty if the platform's handles are not to be checked"
+        ),
+        validators=[Optional()],
+        widget=GovTextInput(),
+    )
+    handle_punctuation = StringField(
+        "Punctuation a handle may hold (optional)",
+        description="Besides letters and digits, such as _ and . for underscores and full stops",
+        widget=GovTextInput(),
+    )
+    submit = SubmitField("Add platform", widget=GovSubmitInput())
+
+    def show_refusal(self, refusal: InvalidContent) -> None:
+        for name, message in refusal.errors.items():
+            field = self._fields.get(name, self.name)
+            field.errors = [*field.errors, message]
+
+
+#: How many stages the pipeline form offers: the current ones and room for more.
+PIPELINE_ROWS = 5
+
+
+class StepForm(Form):
+    """One row of the pipeline form: a stage, its quorum, its named set, its target."""
+
+    # Choices are checked by app.operations.set_pipeline: a row left out is no stage.
+    stage = SelectField("Stage", coerce=str, validate_choice=False, widget=GovSelect())
+    quorum = SelectField(
+        "Who must approve",
+        choices=[SelectChoice(str(q), QUORUM_LABELS[q]) for q in Quorum],
+        validate_choice=False,
+        widget=GovSelect(),
+    )
+    required = IntegerField(
+        "Approvals needed",
+        description="For a number of named approvers: how many of them",
+        validators=[Optional()],
+        widget=GovTextInput(),
+    )
+    approvers = TextAreaField(
+        "Named approvers",
+        description="For a number of, or all of, named approvers: one email address a line",
+        widget=GovTextArea(),
+    )
+    target_working_days = IntegerField(
+        "Target in working days",
+        validators=[Optional()],
+        widget=GovTextInput(),
+    )
+
+
+class PipelineForm(FlaskForm):
+    """A platform's pipeline, stage by stage in signing order; a row left without a stage
+    is not part of it. `based_on`: the version the admin saw."""
+
+    based_on = HiddenField()
+    steps = FieldList(FormField(StepForm), min_entries=PIPELINE_ROWS, max_entries=PIPELINE_ROWS)
+    submit = SubmitField("Save as a new version", widget=GovSubmitInput())
+
+    def set_stages(self, stages: list[tuple[str, str]]) -> None:
+        for row in self.steps:
+            row.form.stage.choices = [SelectChoice("", "No stage")] + [
+                SelectChoice(code, name) for code, name in stages
+            ]
+
+    def show_refusal(self, refusal: InvalidContent) -> None:
+        for name, message in refusal.errors.items():
+            field = _field_named(self, name) or self.steps.entries[0].form.stage
+            field.errors = [*field.errors, message]
+
+    def error_summary(self) -> list[dict[str, str]]:
+        """govukErrorSummary's list: every row's errors, each linking to its field (the
+        rows' own, and those an operation's refusal put there)."""
+        found = []
+        for row in self.steps:
+            for field in row.form:
+                found += [{"text": error, "href": f"#{field.id}"} for error in field.errors]
+        return found
+
+
+def _field_named(form: PipelineForm, name: str) -> Any:
+    """The field an error key names: `steps-0-required` is row 0's `required`."""
+    parts = name.split("-")
+    if len(parts) == 3 and parts[0] == "steps" and parts[1].isdecimal():
+        index = int(parts[1])
+        if index < len(form.steps.entries):
+            return form.steps.entries[index].form._fields.get(parts[2])
+    return None

@@ -28,7 +28,7 @@ def index() -> str:
         ).all(),
         departments=db.session.scalars(select(Department).order_by(Department.name)).all(),
         platforms=db.session.scalars(
-            select(Platform).order_by(Platform.name).options(selectinload(Platform.pipeline))
+            select(Platform).order_by(Platform.name).options(selectinload(Platform.versions))
         ).all(),
         stage_names={
             code: name for code, name in db.session.execute(select(Stage.code, Stage.name))

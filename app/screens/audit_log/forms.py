@@ -8,11 +8,10 @@ become messages in a GOV.UK error summary, never an exception.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
 from typing import Any
 
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovDateInput, GovSelect, GovTextInput
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovTextInput
 from werkzeug.datastructures import MultiDict
 from wtforms import Field, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, ValidationError
@@ -23,61 +22,7 @@ from app.reads.audit_log import ACTOR_MAX, REFERENCE_MAX
 from app.rules.formatting import uk_date
 from app.rules.workflow import too_long
 from app.screens.audit_log.labels import EVENT_LABELS
-
-#: Longest day, month or year part we try to read ("0029" is fine; a page of digits is not).
-DATE_PART_MAX = 4
-
-_DATE_PARTS = ("day", "month", "year")
-
-
-class GovUKDateField(Field):
-    """A date typed into GOV.UK's date input: day, month and year, all named `name`.
-
-    Empty is allowed (no date). Otherwise every part must be given and the date real,
-    with the GOV.UK pattern's messages ("Date from must include a month").
-    """
-
-    widget = GovDateInput()
-
-    def __init__(self, label: str, **kwargs: Any) -> None:
-        super().__init__(label, **kwargs)
-        self.data: date | None = None
-        #: The box the error summary links to: the first part missing, else the day.
-        self.error_part = "day"
-
-    def process_formdata(self, valuelist: list[str]) -> None:
-        parts = [value.strip() for value in valuelist[:3]]
-        parts += [""] * (3 - len(parts))
-        # GovDateInput reads raw_data as exactly (day, month, year), or None for none.
-        self.raw_data = parts if any(parts) else None
-        self.data = None
-        if not any(parts):
-            return
-        missing = [name for name, part in zip(_DATE_PARTS, parts, strict=True) if not part]
-        if missing:
-            self.error_part = missing[0]
-            raise ValueError(f"{self.label.text} must include a {' and '.join(missing)}")
-        if any(
-            len(part) > DATE_PART_MAX or not (part.isascii() and part.isdecimal()) for part in parts
-        ):
-            raise ValueError(f"{self.label.text} must be a real date")
-        day, month, year = (int(part) for part in parts)
-        if len(parts[2]) != 4:
-            self.error_part = "year"
-            raise ValueError(f"The year in {self.label.text.lower()} must include 4 numbers")
-        try:
-            self.data = date(year, month, day)
-        except ValueError:
-            raise ValueError(f"{self.label.text} must be a real date") from None
-
-    def _value(self) -> str:
-        return ""
-
-    def query_values(self) -> list[str]:
-        """The date as the form sends it: [day, month, year]; [] when empty."""
-        if self.data is None:
-            return []
-        return [str(self.data.day), str(self.data.month), str(self.data.year)]
+from app.web.date_field import GovUKDateField
 
 
 def _no_control_characters(_form: Any, field: Field) -> None:

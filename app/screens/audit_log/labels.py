@@ -51,6 +51,8 @@ EVENT_LABELS: dict[EventType, str] = {
     EventType.PLATFORM_UPDATED: "Platform updated",
     EventType.STAGE_CREATED: "Stage created",
     EventType.PIPELINE_CHANGED: "Pipeline changed",
+    EventType.DELEGATION_STARTED: "Delegation set",
+    EventType.DELEGATION_ENDED: "Delegation ended",
     EventType.DEMO_DATA_SEEDED: "Demo data added",
     EventType.NOTIFICATION_RETRIED: "Notification retried",
     EventType.AUDIT_EXPORTED: "Audit trail exported",

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, lazyload, undefer
 
 from app.extensions import db
-from app.models.platforms import Platform
 from app.models.requests import AccessRequest
 from app.reads.pagination import Page, page_count
 
@@ -34,7 +33,7 @@ def department_requests(department_id: int | None, number: int) -> Page[AccessRe
         .limit(PAGE_SIZE)
         .offset((number - 1) * PAGE_SIZE)
         .options(
-            joinedload(AccessRequest.platform).lazyload(Platform.pipeline),
+            joinedload(AccessRequest.platform),
             joinedload(AccessRequest.stage),
             # "Approved with conditions": an EXISTS in this same select.
             undefer(AccessRequest.conditions_attached),

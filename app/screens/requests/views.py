@@ -77,7 +77,9 @@ def index() -> ResponseReturnValue:
 @role_required(Role.OFFICER)
 def new() -> ResponseReturnValue:
     platforms = db.session.scalars(
-        select(Platform).where(Platform.active.is_(True)).order_by(Platform.name)
+        select(Platform)
+        .where(Platform.active.is_(True), Platform.versions.any())
+        .order_by(Platform.name)
     ).all()
     form = NewRequestForm(platforms)
     if form.validate_on_submit():

@@ -1,8 +1,8 @@
-"""Approvers: the requests awaiting their decision. (A placeholder until the approver
-screens land.)"""
+"""Approvers: the requests awaiting their decision, the decision page, and their cover
+(who decides for them while they are away)."""
 
 from flask import Blueprint
 
 blueprint = Blueprint("review", __name__, url_prefix="/review")
 
-from app.screens.review import decide, views  # noqa: E402, F401  (routes register on the blueprint)
+from app.screens.review import cover, decide, views  # noqa: E402, F401  (routes register on the blueprint)

@@ -16,8 +16,10 @@ from flask_login import current_user
 
 from app.extensions import db
 from app.models.requests import AccessRequest
+from app.models.users import User
 from app.operations.decide_stage import decide_stage
-from app.reads.request_page import decision_refusal, request_page
+from app.reads.delegations import covering_for
+from app.reads.request_page import decide_as, request_page
 from app.reads.requests import load_request
 from app.rules.formatting import uk_datetime
 from app.rules.roles import Role
@@ -89,32 +91,42 @@ def already_decided(access_request: AccessRequest, stage_code: str) -> AlreadyDe
 def decide(reference: str) -> ResponseReturnValue:
     access_request = load_request(reference, current_user, for_update=request.method == "POST")
     form = DecisionForm()
+    covering = covering_for(current_user)
     if request.method == "GET":
         form.stage.data = access_request.current_stage or ""
         form.version.data = str(access_request.version)
-        return _page(access_request, form, decision_refusal(current_user, access_request))
+        return _page(access_request, form, covering=covering)
 
     if not form.stage.data or form.seen_version is None:
         abort(400)
-    refusal = decision_refusal(
-        current_user, access_request, stage=form.stage.data, version=form.seen_version
+    # In whose name: their own, or that of an absent approver they cover for today.
+    on_behalf_of, refusal = decide_as(
+        current_user,
+        access_request,
+        stage=form.stage.data,
+        version=form.seen_version,
+        covering=covering,
     )
     if refusal is not None:
-        return _page(access_request, form, refusal)
+        return _page(access_request, form, covering=covering, refusal=refusal)
     if not form.validate_on_submit():
-        return _page(access_request, form)
+        return _page(access_request, form, covering=covering)
     decision = form.decision()
     try:
         decided = decide_stage(
-            access_request, current_user, **decision, client=client_from_request()
+            access_request,
+            current_user,
+            **decision,
+            on_behalf_of=on_behalf_of,
+            client=client_from_request(),
         )
     except (ReasonRequired, ConditionsRequired, InvalidContent) as refused:
         db.session.rollback()
         form.show_refusal(refused)
-        return _page(access_request, form)
+        return _page(access_request, form, covering=covering)
     except Refusal as refused:  # the request moved on between the check and the lock
         db.session.rollback()
-        return _page(access_request, form, refused)
+        return _page(access_request, form, covering=covering, refusal=refused)
     db.session.commit()
     flash(
         DONE[decision["outcome"]].format(
@@ -126,14 +138,21 @@ def decide(reference: str) -> ResponseReturnValue:
 
 
 def _page(
-    access_request: AccessRequest, form: DecisionForm, refusal: Refusal | None = None
+    access_request: AccessRequest,
+    form: DecisionForm,
+    *,
+    covering: list[User],
+    refusal: Refusal | None = None,
 ) -> ResponseReturnValue:
     """The decision page: the form, or why not (403 not theirs to decide, 409 moved on;
-    a GET that only explains is a 200)."""
+    a GET that only explains is a 200). Without `refusal`, the page's own: whether this
+    person may decide the request as it is now."""
+    page = request_page(access_request, current_user, with_history=False, covering=covering)
+    if refusal is None and request.method == "GET":
+        refusal = page.refusal
     status = 200
     if refusal is not None and request.method == "POST":
         status = 403 if isinstance(refusal, NotPermitted) else 409
-    page = request_page(access_request, current_user, with_history=False)
     stale = isinstance(refusal, StaleRequest)
     response = make_response(
         render_template(

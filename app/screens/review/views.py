@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from app.models.types import utcnow
 from app.models.users import User
+from app.reads.delegations import covering_for
 from app.reads.queue import (
     DEFAULT_SORT,
     FIRST_ORDER,
@@ -31,7 +32,7 @@ E = TypeVar("E", SortKey, SortOrder)
 
 @nav_count(blueprint, "review.queue")
 def queue_count(user: User) -> int:
-    return awaiting_decision_count(user)
+    return awaiting_decision_count(user, covering_for(user))
 
 
 @blueprint.get("/")
@@ -48,7 +49,7 @@ def queue() -> str:
         order=_choice(SortOrder, request.args.get("order"), FIRST_ORDER[sort]),
         page=request.args.get("page", 1, type=int) or 1,
     )
-    page = queue_page(current_user, query)
+    page = queue_page(current_user, query, covering_for(current_user))
     if query.department_id is None and query.platform_id is None:
         count_known("review.queue", page.total)  # every request awaiting them: the link's
     return render_template(

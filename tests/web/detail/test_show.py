@@ -189,8 +189,9 @@ def test_stages_show_who_decided_and_who_is_waiting(client_for, world):
         ("Cabinet Office", "Not started yet"),
     ]
     decided_at = request.decisions[0].decided_at
-    assert rows[0][2] == f"Sally Security, {uk_datetime(decided_at)}"
-    assert rows[1][2] == rows[2][2] == ""
+    # Each stage says its quorum, then who decided when.
+    assert rows[0][2] == f"Any one approver Sally Security, {uk_datetime(decided_at)}"
+    assert rows[1][2] == rows[2][2] == "Any one approver"
 
 
 def test_conditions_are_shown_in_an_inset(client_for, world):
