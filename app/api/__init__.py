@@ -5,7 +5,8 @@ and the auditors' SIEM, described by an OpenAPI 3.1 document generated from the 
 Callers authenticate with a personal API token (`Authorization: Bearer permit_...`,
 app.api.auth); the browser's session cookie is never accepted here, so there is no CSRF
 surface. Every error is application/problem+json (app.web.problems). Modules by resource:
-requests.py, decisions.py, revisions.py, audit.py, with their schemas in schemas.py;
+requests.py, decisions.py, revisions.py, audit.py, with their schemas in schemas.py, and
+admin.py for admin tokens, with admin_schemas.py;
 blueprint.py holds the blueprint, this app's Api and the checks before every view;
 etags.py the If-Match rules; writes.py runs each change as one unit of work with its
 idempotency key (idempotency.py) and the token's audit event.
@@ -28,7 +29,7 @@ def init_api(app: Flask) -> None:
     One Api per app: flask-smorest keeps the app and its spec on the Api object, so a
     module-level one shared by the several apps a test run makes would mix them up.
     """
-    from app.api import audit, decisions, requests, revisions  # noqa: F401  (routes)
+    from app.api import admin, audit, decisions, requests, revisions  # noqa: F401  (routes)
     from app.api.blueprint import PermitApi, blueprint, describe
     from app.extensions import csrf
 

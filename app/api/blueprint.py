@@ -39,6 +39,12 @@ TAGS: tuple[tuple[str, str], ...] = (
         "The hash-chained audit trail (docs/audit-format.md): events, exports with their "
         "manifests, and the chain head to publish as an anchor.",
     ),
+    (
+        "administration",
+        "For admins: departments, platforms and their versioned pipelines with quorum rules, "
+        "people, and cover for absent approvers. Every change is audited with its before "
+        "and after, as on the admin screens.",
+    ),
 )
 
 blueprint = Blueprint(

@@ -36,6 +36,8 @@ class Scope(enum.StrEnum):
     DECISIONS_WRITE = "decisions:write"
     #: Read and export the audit trail, and its chain head.
     AUDIT_READ = "audit:read"
+    #: Administer people, departments, platforms, pipelines and cover (admins).
+    ADMIN = "admin"
 
 
 #: What each scope lets a token do, in words for the tokens page and the API reference.
@@ -44,15 +46,16 @@ SCOPE_DESCRIPTIONS: dict[Scope, str] = {
     Scope.REQUESTS_WRITE: "Start, change, submit, resubmit and withdraw your department's requests",
     Scope.DECISIONS_WRITE: "Record decisions on the stages you sign",
     Scope.AUDIT_READ: "Read and export the audit trail",
+    Scope.ADMIN: "Administer people, departments, platforms, pipelines and cover",
 }
 
-#: The one table of which roles may hold which scopes. Admins administer on the screens
-#: only: the API has nothing for them.
+#: The one table of which roles may hold which scopes. Admins administer; they read no
+#: requests through the API (the screens show them what they need).
 SCOPES_BY_ROLE: dict[Role, frozenset[Scope]] = {
     Role.OFFICER: frozenset({Scope.REQUESTS_READ, Scope.REQUESTS_WRITE}),
     Role.APPROVER: frozenset({Scope.REQUESTS_READ, Scope.DECISIONS_WRITE}),
     Role.AUDITOR: frozenset({Scope.REQUESTS_READ, Scope.AUDIT_READ}),
-    Role.ADMIN: frozenset(),
+    Role.ADMIN: frozenset({Scope.ADMIN}),
 }
 
 #: How long a new token may last, in days: the creation form offers these.

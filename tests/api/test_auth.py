@@ -43,7 +43,9 @@ def operations(app):
 
 
 def concrete(path: str, reference: str) -> str:
-    return path.replace("{reference}", reference).replace("{number}", "1").replace("{seq}", "1")
+    path = path.replace("{reference}", reference).replace("{number}", "1").replace("{seq}", "1")
+    # The administration's objects, by id.
+    return re.sub(r"\{\w+_id\}", "1", path)
 
 
 def assert_unauthorized(response, error: str | None = "invalid_token") -> None:

@@ -10,6 +10,7 @@ from schemathesis.core.failures import FailureGroup
 from werkzeug.test import EnvironBuilder, TestResponse
 from werkzeug.wrappers import Request
 
+from app.deadlines.clock import london_today
 from app.rules.workflow import Status
 from app.web.openapi import openapi_document
 from app.web.problems import all_problem_types
@@ -87,7 +88,50 @@ def test_every_documented_operation_is_exercised_and_answers_as_documented(
     assert auditor.get("/api/v1/requests/PRQ-2000-00000").status_code == 404
     assert officer.get("/api/v1/audit/head").status_code == 403
 
-    exercised = officer.seen | security.seen | auditor.seen
+    # Administration.
+    admin = api_client_for(world.admin)
+    assert admin.get("/api/v1/admin/departments").status_code == 200
+    added = admin.post("/api/v1/admin/departments", json={"code": "DFE", "name": "Education"})
+    assert added.status_code == 201
+    department_id = added.get_json()["id"]
+    assert (
+        admin.patch(f"/api/v1/admin/departments/{department_id}", json={"active": False})
+    ).status_code == 200
+    assert admin.get("/api/v1/admin/platforms").status_code == 200
+    platform = admin.post("/api/v1/admin/platforms", json={"name": "X"})
+    assert platform.status_code == 201
+    platform_id = platform.get_json()["id"]
+    assert (
+        admin.patch(f"/api/v1/admin/platforms/{platform_id}", json={"name": "Y"}).status_code == 200
+    )
+    pipeline = f"/api/v1/admin/platforms/{platform_id}/pipeline"
+    assert admin.get(pipeline).status_code == 200
+    body = {"based_on": None, "stages": [{"stage": "security"}]}
+    assert admin.call("PUT", pipeline, json=body).status_code == 200
+    assert admin.call("PUT", pipeline, json=body).status_code == 409
+    invited = admin.post(
+        "/api/v1/admin/people",
+        json={"email": "contract@example.gov.uk", "name": "Con Tract", "roles": ["auditor"]},
+    )
+    assert invited.status_code == 201
+    person = f"/api/v1/admin/people/{invited.get_json()['person']['id']}"
+    assert admin.patch(person, json={"name": "Con Tracted"}).status_code == 200
+    assert admin.post(f"{person}/deactivate").status_code == 200
+    assert admin.post(f"{person}/reactivate").status_code == 200
+    today = london_today().isoformat()
+    cover = admin.post(
+        "/api/v1/admin/delegations",
+        json={
+            "delegator": world.security.email,
+            "delegate": world.no10.email,
+            "starts_on": today,
+            "ends_on": today,
+        },
+    )
+    assert cover.status_code == 201
+    assert admin.post(f"/api/v1/admin/delegations/{cover.get_json()['id']}/end").status_code == 200
+
+    exercised = officer.seen | security.seen | auditor.seen | admin.seen
     assert exercised == documented(app)
 
 
@@ -96,7 +140,7 @@ def test_the_document_describes_every_operation_for_its_reader(app):
     assert document["openapi"] == "3.1.0"
     assert document["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
     tags = {tag["name"] for tag in document["tags"]}
-    assert tags == {"requests", "decisions", "revisions", "audit"}
+    assert tags == {"requests", "decisions", "revisions", "audit", "administration"}
     for path, item in document["paths"].items():
         for method, operation in item.items():
             if method not in HTTP_METHODS:

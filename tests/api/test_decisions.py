@@ -152,3 +152,36 @@ def test_a_second_approver_acting_on_the_same_view_gets_a_412(world, api_client_
     )
     assert (ok.status_code, late.status_code) == (200, 412)
     assert decisions() == 1
+
+
+def test_a_delegate_decides_on_behalf_of_the_absent_approver(world, api_client_for):
+    from app.deadlines.clock import london_today
+    from app.operations.delegations import start_delegation
+    from tests.web.review.support import at_stage
+
+    dee = factories.make_user(Role.APPROVER, stages=("no10",), name="Dee Delegate")
+    today = london_today()
+    start_delegation(
+        world.admin, delegator=world.cabinet_office, delegate=dee, starts_on=today, ends_on=today
+    )
+    request = at_stage(world, "cabinet_office")
+    api = api_client_for(dee)
+    # Without naming whom they cover for, Dee holds no Cabinet Office stage.
+    assert api.act(request.reference, "decisions", {"outcome": "approve"}).status_code == 403
+    # Naming someone they do not cover for: refused too.
+    other = api.act(
+        request.reference,
+        "decisions",
+        {"outcome": "approve", "on_behalf_of": world.cabinet_office_2.email},
+    )
+    assert other.status_code == 403
+    response = api.act(
+        request.reference,
+        "decisions",
+        {"outcome": "approve", "on_behalf_of": world.cabinet_office.email},
+    )
+    assert response.status_code == 200, response.get_json()
+    decision = response.get_json()["decisions"][-1]
+    assert decision["approver"]["email"] == dee.email
+    assert decision["on_behalf_of"]["email"] == world.cabinet_office.email
+    assert response.get_json()["status"] == Status.APPROVED

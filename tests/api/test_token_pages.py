@@ -15,6 +15,7 @@ from app.models import AuditEvent
 from app.models.api import ApiToken
 from app.security.api_tokens import parse_token
 from tests.api.conftest import ApiClient
+from tests.factories import make_user
 from tests.web.client import csrf_token, post_form
 
 TOKEN = re.compile(r"permit_[0-9a-f]{12}_[A-Za-z0-9_-]{43}")
@@ -109,7 +110,9 @@ def test_a_wrong_form_is_shown_again_with_its_errors(world, client_for, fields, 
 
 
 def test_a_person_whose_roles_use_no_api_is_told_so(world, client_for):
-    page = client_for(world.admin).get(PAGE).get_data(as_text=True)
+    nobody = make_user(name="No Roles")  # every role uses the API now; no role, none
+    db.session.commit()
+    page = client_for(nobody).get(PAGE).get_data(as_text=True)
     assert "Your roles do not use the API" in page
     assert 'name="scopes"' not in page
 

@@ -403,6 +403,32 @@ def api_new_request(use: Use, _subject: Subject) -> dict[str, Any]:
     return {"platform": use.world.platform.name, "kind": "new_account"}
 
 
+def api_new_platform(_use: Use, _subject: Subject) -> dict[str, Any]:
+    return {"name": f"API Platform {next(_numbers)}"}
+
+
+def api_pipeline(_use: Use, _subject: Subject) -> dict[str, Any]:
+    return {"based_on": 1, "stages": [{"stage": "security"}]}
+
+
+def api_invite(_use: Use, _subject: Subject) -> dict[str, Any]:
+    return {"email": f"invited{next(_numbers)}@example.gov.uk", "name": "Ivy", "roles": ["auditor"]}
+
+
+def api_person_changes(_use: Use, _subject: Subject) -> dict[str, Any]:
+    return {"name": f"Renamed Person {next(_numbers)}"}
+
+
+def api_cover(use: Use, _subject: Subject) -> dict[str, Any]:
+    day = london_today() + timedelta(days=2 * next(_numbers))
+    return {
+        "delegator": use.world.security.email,
+        "delegate": use.world.no10.email,
+        "starts_on": day.isoformat(),
+        "ends_on": day.isoformat(),
+    }
+
+
 def api_changes(_use: Use, _subject: Subject) -> dict[str, Any]:
     return {"purpose": "Reach more people"}
 
@@ -1003,8 +1029,8 @@ ROUTES: tuple[Route, ...] = (
     ),
 )
 
-#: Who holds a token that may read requests: every role but the admin's (the API has
-#: nothing for admins, app.security.api_tokens.SCOPES_BY_ROLE).
+#: Who holds a token that may read requests: every role but the admin's (admins'
+#: tokens administer, app.security.api_tokens.SCOPES_BY_ROLE).
 REQUEST_READERS = SIGNED_IN - {Who.ADMIN}
 API = "/api/v1"
 #: The API's rules, as the app spells their converters.
@@ -1078,6 +1104,64 @@ API_ROUTES: tuple[Route, ...] = (
     route("GET", API + "/audit/export", {Who.AUDITOR}, query="?format=csv"),
     route("GET", MANIFEST, {Who.AUDITOR}, subject=an_api_export),
     route("GET", API + "/audit/head", {Who.AUDITOR}),
+    # Administration, for admin tokens.
+    *(route("GET", API + f"/admin/{kind}", {Who.ADMIN}) for kind in ("departments", "platforms")),
+    route(
+        "POST",
+        API + "/admin/departments",
+        {Who.ADMIN},
+        success=201,
+        form=department_form,
+    ),
+    route("POST", API + "/admin/platforms", {Who.ADMIN}, success=201, form=api_new_platform),
+    route(
+        "PATCH",
+        API + "/admin/departments/<int:department_id>",
+        {Who.ADMIN},
+        subject=a_department,
+        form=rename_form,
+    ),
+    route(
+        "PATCH",
+        API + "/admin/platforms/<int:platform_id>",
+        {Who.ADMIN},
+        subject=a_platform,
+        form=rename_form,
+    ),
+    route(
+        "GET", API + "/admin/platforms/<int:platform_id>/pipeline", {Who.ADMIN}, subject=a_platform
+    ),
+    route(
+        "PUT",
+        API + "/admin/platforms/<int:platform_id>/pipeline",
+        {Who.ADMIN},
+        subject=a_platform,
+        form=api_pipeline,
+    ),
+    route("POST", API + "/admin/people", {Who.ADMIN}, success=201, form=api_invite),
+    route(
+        "PATCH",
+        API + "/admin/people/<int:user_id>",
+        {Who.ADMIN},
+        subject=a_person(second_factor=False),
+        form=api_person_changes,
+    ),
+    *(
+        route(
+            "POST",
+            API + f"/admin/people/<int:user_id>/{change}",
+            {Who.ADMIN},
+            subject=a_person(second_factor=False),
+        )
+        for change in ("deactivate", "reactivate")
+    ),
+    route("POST", API + "/admin/delegations", {Who.ADMIN}, success=201, form=api_cover),
+    route(
+        "POST",
+        API + "/admin/delegations/<int:delegation_id>/end",
+        {Who.ADMIN},
+        subject=a_delegation,
+    ),
 )
 
 ROUTES = ROUTES + API_ROUTES
