@@ -193,3 +193,36 @@ def test_a_quorum_larger_than_its_named_set_is_refused(world, co_three):
         ),
     )
     assert "between 1 and 2" in refusal.errors["steps-0-required"]
+
+
+def test_the_queue_lists_it_only_for_named_people_still_to_count(world, two_of_three):
+    from app.reads.queue import awaiting_decision_count
+
+    request = at_cabinet_office(world)
+    outsider = make_user(Role.APPROVER, stages=("cabinet_office",), name="Not Named")
+    db.session.commit()
+    assert [awaiting_decision_count(user) for user in two_of_three] == [1, 1, 1]
+    assert awaiting_decision_count(outsider) == 0
+    decide(request, two_of_three[0])
+    db.session.commit()
+    # Counted already: not theirs to decide again; the other two still may.
+    assert [awaiting_decision_count(user) for user in two_of_three] == [0, 1, 1]
+
+
+def test_an_approval_short_of_the_quorum_tells_nobody(world, two_of_three):
+    from sqlalchemy import func, select
+
+    from app.models import OutboxMessage
+
+    request = at_cabinet_office(world)
+    before = db.session.scalar(select(func.count()).select_from(OutboxMessage))
+    decide(request, two_of_three[0])
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == before
+    decide(request, two_of_three[1])
+    db.session.commit()
+    # Done: the officer hears that it is approved.
+    kinds = db.session.scalars(
+        select(OutboxMessage.kind).where(OutboxMessage.recipient_id == world.officer.id)
+    ).all()
+    assert "approved" in kinds
