@@ -12,7 +12,6 @@ from sqlalchemy import select
 from app.deadlines.clock import london_today
 from app.extensions import db
 from app.models import OutboxMessage
-from app.operations.decide_stage import decide_stage
 from app.operations.delegations import end_delegation, start_delegation
 from app.operations.set_pipeline import StepSpec, set_pipeline
 from app.rules.roles import Role
@@ -20,14 +19,13 @@ from app.rules.workflow import (
     AlreadyDecided,
     InvalidContent,
     NotPermitted,
-    Outcome,
     OwnRequest,
     Quorum,
     SecondStage,
     Status,
 )
 from tests.factories import make_user
-from tests.operations.support import head_seq, one_event, refused
+from tests.operations.support import at_cabinet_office, decide, head_seq, one_event, refused
 
 
 @pytest.fixture
@@ -60,24 +58,6 @@ def cover(world):
     )
     db.session.commit()
     return dee
-
-
-def decide(request, actor, outcome=Outcome.APPROVE, **kwargs):
-    return decide_stage(
-        request,
-        actor,
-        stage=request.current_stage,
-        version=request.version,
-        outcome=outcome,
-        **kwargs,
-    )
-
-
-def at_cabinet_office(world):
-    request = world.submitted()
-    decide(request, world.security)
-    db.session.commit()
-    return request
 
 
 def test_the_delegate_decides_on_behalf_and_counts_as_the_absent_approver(world, cover):

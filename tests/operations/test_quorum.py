@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from app.extensions import db
-from app.operations.decide_stage import decide_stage
 from app.operations.resubmit_request import resubmit_request
 from app.operations.set_pipeline import StalePipeline, StepSpec, set_pipeline
 from app.reads.request_page import request_page, stage_names, stage_states
@@ -22,7 +21,7 @@ from app.rules.workflow import (
     Status,
 )
 from tests.factories import make_user
-from tests.operations.support import head_seq, one_event, refused
+from tests.operations.support import at_cabinet_office, decide, head_seq, one_event, refused
 
 
 @pytest.fixture
@@ -52,25 +51,6 @@ def two_of_three(world, co_three):
     )
     db.session.commit()
     return co_three
-
-
-def decide(request, actor, outcome=Outcome.APPROVE, **kwargs):
-    return decide_stage(
-        request,
-        actor,
-        stage=request.current_stage,
-        version=request.version,
-        outcome=outcome,
-        **kwargs,
-    )
-
-
-def at_cabinet_office(world):
-    request = world.submitted()
-    decide(request, world.security)
-    db.session.commit()
-    assert request.current_stage == "cabinet_office"
-    return request
 
 
 def test_the_stage_completes_only_with_two_distinct_approvals(world, two_of_three):
