@@ -464,3 +464,11 @@ def test_the_request_page_links_to_its_printable_decision_record(client_for, wor
     db.session.commit()
     page = client_for(world.auditor).get(f"/requests/{access_request.reference}")
     assert f'href="/requests/{access_request.reference}/record"' in page.get_data(as_text=True)
+
+
+def test_the_request_page_says_how_approvals_are_counted(client_for, world):
+    request = at_stage(world, "no10")
+    page = client_for(world.officer).get(url(request)).get_data(as_text=True)
+    details = page.split('id="how-approvals-count"', 1)[1].split("</details>", 1)[0]
+    assert "Each person counts once" in details
+    assert "One rejection rejects the request" in details
