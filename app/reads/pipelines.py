@@ -47,19 +47,23 @@ def pipeline_versions(platform: Platform) -> list[VersionRow]:
     rows = []
     for version in versions:
         references = (
-            db.session.execute(
-                select(AccessRequest.reference, AccessRequest.status)
-                .where(AccessRequest.pipeline_version_id == version.id)
-                .order_by(AccessRequest.id.desc())
-                .limit(REFERENCES_SHOWN)
-            ).tuples()
+            [
+                (reference, status)
+                for reference, status in db.session.execute(
+                    select(AccessRequest.reference, AccessRequest.status)
+                    .where(AccessRequest.pipeline_version_id == version.id)
+                    .order_by(AccessRequest.id.desc())
+                    .limit(REFERENCES_SHOWN)
+                )
+            ]
             if counts.get(version.id)
             else []
         )
-        rows.append(VersionRow(version, counts.get(version.id, 0), list(references)))
+        rows.append(VersionRow(version, counts.get(version.id, 0), references))
     return rows
 
 
 def stage_choices() -> list[tuple[str, str]]:
     """(code, name) of every stage, for the pipeline form."""
-    return list(db.session.execute(select(Stage.code, Stage.name).order_by(Stage.name)).tuples())
+    query = select(Stage.code, Stage.name).order_by(Stage.name)
+    return [(code, name) for code, name in db.session.execute(query)]

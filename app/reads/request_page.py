@@ -192,7 +192,10 @@ class RequestPage:
     @property
     def waiting_for(self) -> str | None:
         """The name of the stage that must decide next, while in review."""
-        return next((s.name for s in self.stages if s.label == WAITING[0]), None)
+        if Status(self.request.status) is not Status.IN_REVIEW:
+            return None
+        current = self.request.current_stage
+        return next((s.name for s in self.stages if s.code == current), None)
 
     @property
     def deadline(self) -> DeadlineNote | None:

@@ -56,7 +56,7 @@ NOT_PAGES = ("/api/", "/assets/")
 #: types, "string or null".
 MEANT = frozenset({("/account/api-reference", "null")})
 #: The most pages one person's walk opens, should links ever lead round without end.
-MAX_PAGES = 150
+MAX_PAGES = 250
 
 
 @dataclass

@@ -21,6 +21,7 @@ from app.reads.audit_log import (
 from app.rules.roles import Role
 from app.rules.workflow import STATUS_LABELS
 from app.screens.audit_log import blueprint
+from app.screens.audit_log.details import event_details
 from app.screens.audit_log.forms import AuditFilterForm
 from app.screens.audit_log.labels import event_label
 from app.web.guards import roles_guard
@@ -54,6 +55,7 @@ def index() -> str:
         stage_names=stage_names(db.session),
         status_labels={str(status): label for status, label in STATUS_LABELS.items()},
         event_label=event_label,
+        event_details=event_details,
     )
 
 

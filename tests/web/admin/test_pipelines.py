@@ -217,3 +217,17 @@ def test_saving_the_same_pipeline_makes_no_version(client_for, world):
     assert post_form(admin, pipeline_url(world.platform), same).status_code == 302
     assert versions(world.platform) == 1
     assert events(EventType.PIPELINE_CHANGED) == []
+
+
+def test_the_audit_log_shows_a_pipeline_change_before_and_after(client_for, world):
+    admin = client_for(world.admin)
+    post_form(
+        admin,
+        pipeline_url(world.platform),
+        rows({"stage": "security", "quorum": "any_one", "target_working_days": "4"}),
+    )
+    page = client_for(world.auditor).get("/audit-log/?event_type=pipeline_changed")
+    text = page.get_data(as_text=True).replace("&#39;", "'")
+    assert "TikTok: version: 1 → 2" in text
+    assert "stages: security (any one; 5 days), then no10 (any one; 5 days)" in text
+    assert "→ security (any one; 4 days)" in text

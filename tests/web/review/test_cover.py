@@ -149,3 +149,40 @@ def test_without_cover_the_queue_does_not_list_another_stage(client_for, world):
     dee = make_user(Role.APPROVER, stages=("no10",), name="Dee Delegate")
     request = at_stage(world, "cabinet_office")
     assert request.reference not in client_for(dee).get("/review/").get_data(as_text=True)
+
+
+def test_a_stage_part_way_to_its_quorum_is_named_on_the_decision_page(client_for, world):
+    """Regression: a stage labelled "Waiting: 1 of 2 approvals" was not found as the stage
+    waiting, and the page offered a decision "for the None stage"."""
+    from app.operations.decide_stage import decide_stage
+    from app.operations.set_pipeline import StepSpec, set_pipeline
+    from app.rules.workflow import Outcome, Quorum
+
+    set_pipeline(
+        world.platform,
+        world.admin,
+        steps=[
+            StepSpec("security"),
+            StepSpec(
+                "cabinet_office",
+                Quorum.ALL_OF,
+                approvers=[world.cabinet_office.email, world.cabinet_office_2.email],
+            ),
+        ],
+        based_on=1,
+    )
+    request = world.submitted()
+    for approver in (world.security, world.cabinet_office):
+        decide_stage(
+            request,
+            approver,
+            stage=request.current_stage,
+            version=request.version,
+            outcome=Outcome.APPROVE,
+        )
+    db.session.commit()
+    assert request.current_stage == "cabinet_office"  # 1 of its 2 approvals counted
+    page = client_for(world.cabinet_office_2).get(f"/review/{request.reference}/decide")
+    text = page.get_data(as_text=True)
+    assert "Your decision for the Cabinet Office stage" in text
+    assert "None stage" not in text
