@@ -4,6 +4,8 @@ keep the version they were first submitted under (app.operations.set_pipeline)."
 
 from __future__ import annotations
 
+import re
+
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -131,7 +133,7 @@ def _steps(form: PipelineForm) -> list[StepSpec]:
                 stage=step.stage.data,
                 quorum=quorum,
                 required=step.required.data if step.required.data is not None else 1,
-                approvers=tuple((step.approvers.data or "").split()),
+                approvers=_addresses(step.approvers.data or ""),
                 target_working_days=(
                     step.target_working_days.data
                     if step.target_working_days.data is not None
@@ -140,3 +142,9 @@ def _steps(form: PipelineForm) -> list[StepSpec]:
             )
         )
     return specs
+
+
+def _addresses(text: str) -> tuple[str, ...]:
+    """The named approvers' addresses: one a line, as the hint says; commas, semicolons
+    and spaces between them do as well."""
+    return tuple(part for part in re.split(r"[\s,;]+", text) if part)

@@ -66,7 +66,8 @@ def test_an_admin_adds_a_platform_and_sets_a_quorum_pipeline(client_for, world):
                 "stage": "cabinet_office",
                 "quorum": "n_of_m",
                 "required": "2",
-                "approvers": "\n".join(user.email for user in co),
+                # One a line, or separated by commas: both read.
+                "approvers": f"{co[0].email}, {co[1].email}\n{co[2].email}",
                 "target_working_days": "5",
             },
             based_on="",
