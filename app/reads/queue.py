@@ -51,27 +51,23 @@ def _may_sign(user: User, signer: User) -> ColumnElement[bool]:
         theirs,
         Decision.stage_code != AccessRequest.current_stage,
     )
-    latest_revision = (
-        select(func.max(RequestRevision.id))
-        .where(RequestRevision.request_id == AccessRequest.id)
-        .correlate(AccessRequest)
-        .scalar_subquery()
-    )
+    # Counted at this stage of the revision in review: its decisions all come after the
+    # revision was submitted (`submitted_at`), those of earlier revisions before it.
     counted_here = exists().where(
         Decision.request_id == AccessRequest.id,
         theirs,
         Decision.stage_code == AccessRequest.current_stage,
-        Decision.revision_id == latest_revision,
+        Decision.decided_at >= AccessRequest.submitted_at,
     )
-    step = and_(
+    # The stage has a named set, and the signer is not in it.
+    outside_named_set = exists().where(
         PipelineStage.pipeline_version_id == AccessRequest.pipeline_version_id,
         PipelineStage.stage_code == AccessRequest.current_stage,
-    )
-    named_set = exists().where(step, PipelineStage.quorum != str(Quorum.ANY_ONE))
-    in_named_set = exists().where(
-        step,
-        pipeline_stage_approvers.c.pipeline_stage_id == PipelineStage.id,
-        pipeline_stage_approvers.c.user_id == signer.id,
+        PipelineStage.quorum != str(Quorum.ANY_ONE),
+        ~exists().where(
+            pipeline_stage_approvers.c.pipeline_stage_id == PipelineStage.id,
+            pipeline_stage_approvers.c.user_id == signer.id,
+        ),
     )
     return and_(
         AccessRequest.current_stage.in_(sorted(signer.stage_codes)),
@@ -79,7 +75,7 @@ def _may_sign(user: User, signer: User) -> ColumnElement[bool]:
         ~filed_a_revision,
         ~decided_another_stage,
         ~counted_here,
-        or_(~named_set, in_named_set),
+        ~outside_named_set,
     )
 
 
