@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import abort, current_app
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from app.api.admin_schemas import (
     AdminPersonSchema,
@@ -368,29 +368,23 @@ def end_cover(delegation_id: int) -> Answer:
 
 
 def _person(user_id: int) -> User:
-    person = (
-        db.session.scalars(select(User).where(User.id == user_id).options(*with_roles_and_stages()))
-        .unique()
-        .one_or_none()
-    )
+    person = _one_person(User.id == user_id)
     if person is None:
         abort(404)
     return person
 
 
 def _person_by_email(email: str, field: str) -> User:
-    person = (
-        db.session.scalars(
-            select(User)
-            .where(User.email == normalise_email(email))
-            .options(*with_roles_and_stages())
-        )
-        .unique()
-        .one_or_none()
-    )
+    person = _one_person(User.email == normalise_email(email))
     if person is None:
         raise InvalidContent({field: f"Nobody has the email address {normalise_email(email)}"})
     return person
+
+
+def _one_person(where: ColumnElement[bool]) -> User | None:
+    """The person `where` names, with their roles and stages: one statement."""
+    query = select(User).where(where).options(*with_roles_and_stages())
+    return db.session.scalars(query).unique().one_or_none()
 
 
 def _department(code: str | None) -> Department | None:

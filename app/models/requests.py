@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -28,7 +28,7 @@ from app.models.platforms import PipelineStage, PipelineVersion, Platform, Stage
 from app.models.types import UTCDateTime, utcnow
 from app.models.users import User
 from app.rules.content import HANDLE_MAX, SHORT_TEXT_MAX
-from app.rules.workflow import Outcome, Status
+from app.rules.workflow import Outcome, Status, filers_of
 
 
 class AccessRequest(Model):
@@ -131,6 +131,20 @@ class AccessRequest(Model):
 
     def step(self, stage_code: str | None) -> PipelineStage | None:
         return next((s for s in self.steps if s.stage_code == stage_code), None)
+
+    def decision_facts(self, stage_code: str | None = None) -> dict[str, Any]:
+        """What `app.rules.workflow.check_can_decide` needs to know of this request, as
+        its keyword arguments: who filed it, its decisions, the quorum of `stage_code`
+        (the current stage by default) in its pipeline version, and the revision being
+        decided. The decision, the request page and the notifications all ask with these."""
+        revision = self.latest_revision
+        step = self.step(stage_code or self.current_stage)
+        return {
+            "filers": filers_of(self),
+            "decisions": self.decisions,
+            "rule": step.rule if step is not None else None,
+            "revision_id": revision.id if revision is not None else None,
+        }
 
     @property
     def approved_with_conditions(self) -> bool:

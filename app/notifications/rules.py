@@ -37,7 +37,7 @@ from app.models.types import utcnow
 from app.models.users import NotificationFrequency, User, UserStage, with_roles_and_stages
 from app.notifications.messages import Message, compose
 from app.rules.formatting import in_london
-from app.rules.workflow import Refusal, check_can_decide, filers_of
+from app.rules.workflow import Refusal, check_can_decide
 
 
 class Kind(enum.StrEnum):
@@ -84,15 +84,7 @@ def _deciders(request: AccessRequest, stage: str) -> list[User]:
     its stages, nor anyone outside the stage's named set or already counted towards it),
     and the delegates covering for them today, who hear what they would have.
     `stage` is the request's current stage when the message is written."""
-    filers, decisions = filers_of(request), request.decisions
-    revision = request.latest_revision
-    step = request.step(stage)
-    checks = {
-        "filers": filers,
-        "decisions": decisions,
-        "rule": step.rule if step is not None else None,
-        "revision_id": revision.id if revision is not None else None,
-    }
+    checks = request.decision_facts(stage)
     deciders = []
     for user in stage_approvers(stage):
         try:

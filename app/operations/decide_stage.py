@@ -21,7 +21,6 @@ from app.rules.workflow import (
     check_can_decide,
     check_decision_text,
     decision_action,
-    filers_of,
     next_stage,
     target_status,
 )
@@ -58,20 +57,15 @@ def decide_stage(
     lock_request(request)
     if on_behalf_of is not None:
         check_delegation(actor, on_behalf_of)
-    revision = request.latest_revision
-    assert revision is not None or request.status != Status.IN_REVIEW
-    step = request.step(request.current_stage)
     check_can_decide(
         actor,
         request,
-        filers=filers_of(request),
-        decisions=request.decisions,
         stage=stage,
         version=version,
-        rule=step.rule if step is not None else None,
-        revision_id=revision.id if revision is not None else None,
         on_behalf_of=on_behalf_of,
+        **request.decision_facts(),
     )
+    revision = request.latest_revision
     assert revision is not None, "a request in review always has a revision"
     reason, conditions = reason.strip(), conditions.strip()
     check_decision_text(outcome, reason, conditions)
@@ -79,6 +73,7 @@ def decide_stage(
         conditions = ""
     signer = on_behalf_of or actor
     counted = approvals_counted(request.decisions, stage, revision.id) | {signer.id}
+    step = request.step(stage)
     required = step.required_approvals if step is not None else 1
     complete = len(counted) >= required
     action = decision_action(outcome, stage, revision.pipeline, stage_complete=complete)

@@ -50,7 +50,6 @@ from app.rules.workflow import (
     approvals_counted,
     check_can_decide,
     check_officer_action,
-    filers_of,
 )
 
 # What the page shows ----------------------------------------------------------------
@@ -270,16 +269,7 @@ def decide_as(
     `stage` and `version` are what the person saw, when they send a decision: a request
     that has moved on since is refused as stale.
     """
-    revision = request.latest_revision
-    step = request.step(request.current_stage)
-    checks: dict[str, Any] = {
-        "filers": filers_of(request),
-        "decisions": request.decisions,
-        "stage": stage,
-        "version": version,
-        "rule": step.rule if step is not None else None,
-        "revision_id": revision.id if revision is not None else None,
-    }
+    checks = {**request.decision_facts(), "stage": stage, "version": version}
     try:
         check_can_decide(user, request, **checks)
     except Refusal as refusal:

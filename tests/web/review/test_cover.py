@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import AuditEvent, Delegation
 from app.rules.roles import Role
 from tests.factories import make_user
-from tests.web.client import post_form
+from tests.web.client import csrf_token, post_form
 
 
 def parts(day: date) -> list[str]:
@@ -51,21 +51,18 @@ def test_an_approver_sets_their_own_cover_and_ends_it(client_for, world):
     assert started.payload["ends_on"] == (today + timedelta(days=6)).isoformat()
 
     delegation = db.session.scalar(select(Delegation))
-    response = post_form(client, "/review/cover", {}) and client.post(
+    response = client.post(
         f"/review/cover/{delegation.id}/end",
-        data={"csrf_token": _token(client)},
+        data={"csrf_token": csrf_token(client.get("/review/cover"))},
     )
     assert response.status_code == 302
     db.session.expire_all()
     assert delegation.ended_at is not None
     [ended] = events(EventType.DELEGATION_ENDED)
+    assert ended.actor_id == world.security.id
     assert ended.payload["delegation_id"] == delegation.id
-
-
-def _token(client) -> str:
-    from tests.web.client import csrf_token
-
-    return csrf_token(client.get("/review/cover"))
+    # Gone from the page: nothing runs now or is to come.
+    assert 'id="no-cover"' in client.get("/review/cover").get_data(as_text=True)
 
 
 def test_an_admin_sets_cover_for_an_approver(client_for, world):
