@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -29,6 +30,14 @@ def normalise_database_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
+    """A setting of whole days, 1 or more; anything else stops start-up, naming it."""
+    raw = env.get(name, str(default))
+    if not (raw.isascii() and raw.isdecimal()) or int(raw) < 1:
+        raise ValueError(f"{name}: give a whole number of days, 1 or more (got {raw!r})")
+    return int(raw)
 
 
 def parse_closure_days(text: str) -> frozenset[date]:
@@ -183,6 +192,14 @@ class Config:
         self.SLA_ESCALATE_AFTER_DAYS = int(env.get("SLA_ESCALATE_AFTER_DAYS", "2"))
         if self.SLA_ESCALATE_AFTER_DAYS < 0:
             raise ValueError("SLA_ESCALATE_AFTER_DAYS: give 0 or more working days")
+        #: Approved accounts (docs/accounts.md): working days after approval before the
+        #: officers are reminded to record the opening; days before a review is due that
+        #: Security is told; and whether the public register page is served.
+        self.ACCOUNT_OPENING_REMINDER_WORKING_DAYS = _whole_number(
+            env, "ACCOUNT_OPENING_REMINDER_WORKING_DAYS", 10
+        )
+        self.ACCOUNT_REVIEW_NOTICE_DAYS = _whole_number(env, "ACCOUNT_REVIEW_NOTICE_DAYS", 14)
+        self.PERMIT_PUBLIC_REGISTER = env.get("PERMIT_PUBLIC_REGISTER") == "1"
         #: One JSON object per log line (production) or readable text (development).
         self.LOG_FORMAT = env.get("PERMIT_LOG_FORMAT", "json" if secure else "text")
         self.LOG_LEVEL = env.get("PERMIT_LOG_LEVEL", "INFO")

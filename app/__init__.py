@@ -93,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     from app.screens.admin import blueprint as admin
     from app.screens.audit_log import blueprint as audit_log
     from app.screens.auth import blueprint as auth
+    from app.screens.register import blueprint as register
     from app.screens.requests import blueprint as requests
     from app.screens.review import blueprint as review
 
@@ -103,6 +104,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(review)
     app.register_blueprint(audit_log)
     app.register_blueprint(admin)
+    app.register_blueprint(register)
     init_api(app)  # the JSON API, on an Api object of this app's own (app.api)
 
 
@@ -117,6 +119,7 @@ def register_commands(app: Flask) -> None:
         api_cli,
         audit_cli,
         demo_serve_command,
+        lifecycle_cli,
         notify_cli,
         seed_demo_command,
         seed_reference_command,
@@ -133,4 +136,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(audit_cli)
     app.cli.add_command(notify_cli)
     app.cli.add_command(sla_cli)
+    app.cli.add_command(lifecycle_cli)
     app.cli.add_command(api_cli)

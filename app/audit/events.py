@@ -25,6 +25,26 @@ class EventType(enum.StrEnum):
     STAGE_OVERDUE = "stage_overdue"
     #: The stage is SLA_ESCALATE_AFTER_DAYS working days overdue: its leads are told.
     STAGE_ESCALATED = "stage_escalated"
+    # An approved account's life (app.rules.accounts). The account's statuses are in the
+    # payload (`account_status`); from_status and to_status are the request's, unset.
+    APPROVED_ACCOUNT_OPENED = "approved_account_opened"
+    APPROVED_ACCOUNT_CONDITION_CONFIRMED = "approved_account_condition_confirmed"
+    APPROVED_ACCOUNT_REVIEWED = "approved_account_reviewed"
+    APPROVED_ACCOUNT_SUSPENDED = "approved_account_suspended"
+    APPROVED_ACCOUNT_REINSTATED = "approved_account_reinstated"
+    APPROVED_ACCOUNT_REVOKED = "approved_account_revoked"
+    #: After a revocation: the officers confirm the account was closed or handed over.
+    APPROVED_ACCOUNT_CLOSURE_CONFIRMED = "approved_account_closure_confirmed"
+    APPROVED_ACCOUNT_CLOSED = "approved_account_closed"
+    #: `lifecycle tick`, no actor: the permission's end date has passed.
+    APPROVED_ACCOUNT_EXPIRED = "approved_account_expired"
+    # Account notices (`lifecycle tick`, no actor): each once per account and date.
+    #: Approved some working days ago and not yet recorded as opened: its officers are told.
+    APPROVED_ACCOUNT_OPENING_OVERDUE = "approved_account_opening_overdue"
+    #: The account's review is due soon: Security is told.
+    APPROVED_ACCOUNT_REVIEW_DUE = "approved_account_review_due"
+    #: The account's review date has passed: Security is told.
+    APPROVED_ACCOUNT_REVIEW_OVERDUE = "approved_account_review_overdue"
     # Security.
     SIGN_IN_SUCCEEDED = "sign_in_succeeded"
     SIGN_IN_FAILED = "sign_in_failed"

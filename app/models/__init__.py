@@ -1,5 +1,6 @@
 """All models, imported here so SQLAlchemy and Alembic see every table."""
 
+from app.models.accounts import AccountCondition, AccountNotice, ApprovedAccount
 from app.models.api import ApiToken, IdempotencyKey
 from app.models.audit import GENESIS_HASH, AuditEvent
 from app.models.audit_checks import AuditCheck, AuditCheckpoint
@@ -15,7 +16,10 @@ from app.models.users import Role, User, UserRole, UserStage
 __all__ = [
     "GENESIS_HASH",
     "AccessRequest",
+    "AccountCondition",
+    "AccountNotice",
     "ApiToken",
+    "ApprovedAccount",
     "AuditCheck",
     "AuditCheckpoint",
     "AuditEvent",

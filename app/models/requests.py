@@ -23,6 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, aliased, column_property, mapped_column, relationship
 
 from app.extensions import Model
+from app.models.accounts import ApprovedAccount
 from app.models.departments import Department
 from app.models.platforms import PipelineStage, PipelineVersion, Platform, Stage
 from app.models.types import UTCDateTime, utcnow
@@ -111,6 +112,8 @@ class AccessRequest(Model):
     decisions: Mapped[list[Decision]] = relationship(
         back_populates="request", order_by="Decision.id"
     )
+    #: Once approved: the account's life after approval (app.models.accounts).
+    account: Mapped[ApprovedAccount | None] = relationship(back_populates="request")
 
     if TYPE_CHECKING:
         #: Whether an approval on the latest revision carries conditions: a column

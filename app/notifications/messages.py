@@ -156,6 +156,8 @@ def _text(
         )
     if name in ("stage_due_soon", "stage_overdue", "stage_escalated"):
         return _deadline_text(name, request, event, base_url)
+    if name.startswith("approved_account_"):
+        return _account_text(name.removeprefix("approved_account_"), request, event, page)
     raise ValueError(f"no message for {name!r}")
 
 
@@ -199,6 +201,75 @@ def _deadline_text(name: str, request: AccessRequest, event: AuditEvent, base_ur
             f"{base_url.rstrip('/')}/requests/{reference}",
             f"You get this email because you lead the {stage} stage.",
         ),
+    )
+
+
+#: An approved account's message: (subject after the reference, opening, lead-in, why).
+_ACCOUNT_TEXTS: dict[str, tuple[str, str, str, str]] = {
+    "opening_overdue": (
+        "has not been recorded as opened",
+        "{about} was approved on {approved}, and nobody has yet recorded the account as "
+        "opened. Once it is live, record its handle, the date it opened and its owner.",
+        "Record the opening:",
+        "You get this email because you submitted the request.",
+    ),
+    "review_due": (
+        "is due for review by {due}",
+        "The account approved by {about} is due for its review by {due}.",
+        "Review it:",
+        "You get this email because you sign the Security stage.",
+    ),
+    "review_overdue": (
+        "is overdue for review",
+        "The account approved by {about} was due for its review by {due}: it is now overdue.",
+        "Review it:",
+        "You get this email because you sign the Security stage.",
+    ),
+    "suspended": (
+        "has been suspended",
+        "The account approved by {about} has been suspended. Do not post from it until it "
+        "is reinstated.",
+        "Sign in to read the reason:",
+        "You get this email because you submitted the request.",
+    ),
+    "reinstated": (
+        "has been reinstated",
+        "The account approved by {about} has been reinstated: it may be used again.",
+        "See the account:",
+        "You get this email because you submitted the request.",
+    ),
+    "revoked": (
+        "permission has been revoked",
+        "The permission for the account approved by {about} has been revoked. Close the "
+        "account or hand it over, then confirm which you did.",
+        "Sign in to read the reason and confirm:",
+        "You get this email because you submitted the request.",
+    ),
+    "expired": (
+        "permission has expired",
+        "The permission for the account approved by {about} ended on {ends}. Close the "
+        "account, or ask for permission again.",
+        "See the account:",
+        "You get this email because you submitted the request.",
+    ),
+}
+
+
+def _account_text(name: str, request: AccessRequest, event: AuditEvent, page: str) -> Message:
+    """A message about an approved account (app.rules.accounts), by the short kind name."""
+    subject, opening, lead_in, why = _ACCOUNT_TEXTS[name]
+    payload = event.payload or {}
+    account = request.account
+    facts = {
+        "about": f"request {request.reference} ({request.department.name}, "
+        f"{request.platform.name})",
+        "due": uk_day_date(date.fromisoformat(payload["due_on"])) if "due_on" in payload else "",
+        "ends": uk_date(account.ends_on) if account and account.ends_on else "",
+        "approved": uk_date(account.approved_at) if account else "",
+    }
+    return Message(
+        f"{request.reference}: the account {subject.format(**facts)}",
+        _body(opening.format(**facts), lead_in, page, why),
     )
 
 

@@ -12,6 +12,9 @@
 - A deadline (`sla tick`): due soon and overdue, the stage's approvers who may decide
   the request (not those who filed it or decided another of its stages); escalated, the
   stage's leads.
+- An approved account (app.rules.accounts): its opening not recorded in time
+  (`lifecycle tick`), suspended, reinstated, revoked or expired, the officer who submitted
+  the request; its review due or overdue, the Security stage's approvers.
 - Nobody is told of their own action; auditors and admins hear nothing.
 - A person who chose a daily digest has each message held for `flask notify digest`.
 
@@ -36,6 +39,7 @@ from app.models.requests import AccessRequest
 from app.models.types import utcnow
 from app.models.users import NotificationFrequency, User, UserStage, with_roles_and_stages
 from app.notifications.messages import Message, compose
+from app.rules.accounts import REVIEW_STAGE
 from app.rules.formatting import in_london
 from app.rules.workflow import Refusal, check_can_decide
 
@@ -52,6 +56,14 @@ class Kind(enum.StrEnum):
     STAGE_DUE_SOON = "stage_due_soon"
     STAGE_OVERDUE = "stage_overdue"
     STAGE_ESCALATED = "stage_escalated"
+    #: Approved accounts (`lifecycle tick` and app.operations.account_lifecycle).
+    ACCOUNT_OPENING_OVERDUE = "approved_account_opening_overdue"
+    ACCOUNT_REVIEW_DUE = "approved_account_review_due"
+    ACCOUNT_REVIEW_OVERDUE = "approved_account_review_overdue"
+    ACCOUNT_SUSPENDED = "approved_account_suspended"
+    ACCOUNT_REINSTATED = "approved_account_reinstated"
+    ACCOUNT_REVOKED = "approved_account_revoked"
+    ACCOUNT_EXPIRED = "approved_account_expired"
     #: One a day to a person who chose a digest: every message held for them since the last.
     DIGEST = "digest"
 
@@ -115,6 +127,21 @@ def _requester(request: AccessRequest) -> list[User]:
     return [revision.submitted_by] if revision is not None else []
 
 
+#: Account events the request's officer hears of, and as what.
+ACCOUNT_OFFICER_KINDS: dict[EventType, Kind] = {
+    EventType.APPROVED_ACCOUNT_OPENING_OVERDUE: Kind.ACCOUNT_OPENING_OVERDUE,
+    EventType.APPROVED_ACCOUNT_SUSPENDED: Kind.ACCOUNT_SUSPENDED,
+    EventType.APPROVED_ACCOUNT_REINSTATED: Kind.ACCOUNT_REINSTATED,
+    EventType.APPROVED_ACCOUNT_REVOKED: Kind.ACCOUNT_REVOKED,
+    EventType.APPROVED_ACCOUNT_EXPIRED: Kind.ACCOUNT_EXPIRED,
+}
+#: Account events Security's approvers hear of.
+ACCOUNT_SECURITY_KINDS: dict[EventType, Kind] = {
+    EventType.APPROVED_ACCOUNT_REVIEW_DUE: Kind.ACCOUNT_REVIEW_DUE,
+    EventType.APPROVED_ACCOUNT_REVIEW_OVERDUE: Kind.ACCOUNT_REVIEW_OVERDUE,
+}
+
+
 def recipients(event: AuditEvent, request: AccessRequest) -> list[tuple[Kind, User]]:
     """Who hears of `event`, and as which kind of message."""
     kind = EventType(event.event_type)
@@ -147,6 +174,10 @@ def recipients(event: AuditEvent, request: AccessRequest) -> list[tuple[Kind, Us
         found += [(told, user) for user in _deciders(request, event.stage)]
     elif kind is EventType.STAGE_ESCALATED and event.stage:
         found += [(Kind.STAGE_ESCALATED, user) for user in stage_leads(event.stage)]
+    elif kind in ACCOUNT_OFFICER_KINDS:
+        found += [(ACCOUNT_OFFICER_KINDS[kind], user) for user in _requester(request)]
+    elif kind in ACCOUNT_SECURITY_KINDS:
+        found += [(ACCOUNT_SECURITY_KINDS[kind], u) for u in stage_approvers(REVIEW_STAGE)]
     actor = event.actor_id
     return [(k, user) for k, user in found if user.id != actor and user.active]
 

@@ -12,6 +12,7 @@ from app.models.requests import AccessRequest, Decision
 from app.models.types import utcnow
 from app.models.users import User
 from app.notifications.rules import queue_for
+from app.operations.account_lifecycle import start_account
 from app.operations.common import bump_version, lock_request
 from app.rules.workflow import (
     NotPermitted,
@@ -103,6 +104,8 @@ def decide_stage(
         if complete or target is not Status.IN_REVIEW:
             set_stage_clock(request, decision.decided_at)
         bump_version(request)
+        if target is Status.APPROVED:
+            start_account(request, decision)
     db.session.flush()
     payload: dict[str, object] = {
         "outcome": str(outcome),

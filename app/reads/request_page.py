@@ -21,22 +21,21 @@ from flask import url_for
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
-from app.audit.events import EventType
 from app.deadlines.clock import london_today
 from app.extensions import db
-from app.models.audit import AuditEvent
 from app.models.platforms import Stage
 from app.models.requests import AccessRequest, Decision
 from app.models.users import User
+from app.reads.account_panel import AccountPanel, account_panel
 from app.reads.delegations import covering_for
-from app.rules.content import CONTENT_FIELDS, TEXT_FIELDS
+from app.reads.request_history import FIELD_LABELS, history_items, multiline
+from app.rules.content import CONTENT_FIELDS
 from app.rules.formatting import (
     WITH_CONDITIONS_LABEL,
     WITH_CONDITIONS_TAG_CLASS,
     shown_answer,
     uk_date,
     uk_datetime,
-    uk_day_date,
 )
 from app.rules.roles import Role
 from app.rules.workflow import (
@@ -54,16 +53,6 @@ from app.rules.workflow import (
 
 # What the page shows ----------------------------------------------------------------
 
-#: How each content field is named on screen, in CONTENT_FIELDS order.
-FIELD_LABELS: dict[str, str] = {
-    "kind": "What the request is for",
-    **{text.name: text.label for text in TEXT_FIELDS},
-    "start_date": "Start date",
-    "end_date": "End date",
-    "device_attestation": "Not installed on a government device",
-    "ad_budget_pounds": "Advertising budget",
-}
-
 #: A stage's state for the current revision: the words and the GOV.UK tag colour.
 DECIDED_STATES: dict[Outcome, tuple[str, str]] = {
     Outcome.APPROVE: ("Approved", "govuk-tag--green"),
@@ -74,22 +63,6 @@ DECIDED_STATES: dict[Outcome, tuple[str, str]] = {
 WAITING = ("Waiting for decision", "govuk-tag--blue")
 NOT_STARTED = ("Not started yet", "govuk-tag--grey")
 NOT_NEEDED = ("Not needed", "govuk-tag--grey")
-
-#: Each request event in words; {stage} is the name of the stage that decided.
-TIMELINE_HEADINGS: dict[str, str] = {
-    EventType.REQUEST_CREATED: "Request started",
-    EventType.REQUEST_UPDATED: "Answers changed",
-    EventType.REQUEST_SUBMITTED: "Submitted for approval",
-    EventType.REQUEST_RESUBMITTED: "Resubmitted after changes",
-    EventType.REQUEST_WITHDRAWN: "Withdrawn",
-    EventType.STAGE_APPROVED: "Approved by {stage}",
-    EventType.STAGE_APPROVED_WITH_CONDITIONS: "Approved with conditions by {stage}",
-    EventType.CHANGES_REQUESTED: "Changes requested by {stage}",
-    EventType.REQUEST_REJECTED: "Rejected by {stage}",
-    EventType.STAGE_DUE_SOON: "{stage} reminded of the due date",
-    EventType.STAGE_OVERDUE: "{stage} told the decision is overdue",
-    EventType.STAGE_ESCALATED: "Overdue decision escalated to the {stage} leads",
-}
 
 
 @dataclass(frozen=True)
@@ -187,6 +160,8 @@ class RequestPage:
     refusal: Refusal | None = None
     #: The absent approver in whose name this person would decide (a delegation).
     on_behalf_of: User | None = None
+    #: Once approved: the account's life after approval.
+    account: AccountPanel | None = None
 
     @property
     def waiting_for(self) -> str | None:
@@ -232,6 +207,7 @@ def request_page(
         changes_requested=changes_requested_note(request, user, stages),
         history=history_items(request, names) if with_history else [],
         officer_actions=officer_actions(request, user),
+        account=account_panel(request, user),
     )
     if user.has_role(Role.APPROVER):
         page.is_approver = True
@@ -359,11 +335,6 @@ def answer_rows(request: AccessRequest) -> list[dict[str, Any]]:
     ]
 
 
-def multiline(text: str) -> Markup:
-    """Text with its line breaks kept, safely escaped."""
-    return Markup("<br>").join(escape(line) for line in text.splitlines())
-
-
 def _row(key: str, value: str | Markup) -> dict[str, Any]:
     shown = {"html": value} if isinstance(value, Markup) else {"text": value}
     return {"key": {"text": key}, "value": shown}
@@ -427,67 +398,3 @@ def officer_actions(request: AccessRequest, user: User) -> list[ActionLink]:
     if allowed(Action.WITHDRAW):
         link("Withdraw this request", "requests.withdraw", "govuk-button--warning")
     return links
-
-
-# History --------------------------------------------------------------------------------
-
-
-def history_items(request: AccessRequest, names: dict[str, str]) -> list[dict[str, Any]]:
-    """The request's audit events as moj_timeline items, newest first: one query."""
-    rows = db.session.execute(
-        select(AuditEvent, User.display_name)
-        .outerjoin(User, User.id == AuditEvent.actor_id)
-        .where(AuditEvent.request_id == request.id)
-        .order_by(AuditEvent.seq.desc())
-    ).all()
-    return [history_item(event, actor_name, names) for event, actor_name in rows]
-
-
-def history_item(
-    event: AuditEvent, actor_name: str | None, names: dict[str, str]
-) -> dict[str, Any]:
-    stage = names.get(event.stage or "", event.stage or "")
-    label = TIMELINE_HEADINGS.get(event.event_type)
-    if label is None:  # an event type added later: still shown, in plain words
-        label = event.event_type.replace("_", " ").capitalize()
-    return {
-        "label": label.format(stage=stage),
-        "datetime": event.occurred_at,
-        "byline": _byline(event.actor_email, actor_name),
-        "html": _description(event, names),
-    }
-
-
-def _byline(email: str | None, name: str | None) -> str:
-    if email is None:
-        return "the system"
-    return f"{name} ({email})" if name else email
-
-
-def _description(event: AuditEvent, names: dict[str, str]) -> Markup:
-    payload = event.payload or {}
-    lines: list[tuple[str | None, str]] = []
-    if "revision" in payload:
-        lines.append((None, f"Revision {payload['revision']}"))
-    if event.event_type == EventType.REQUEST_UPDATED and payload.get("fields"):
-        changed = ", ".join(FIELD_LABELS.get(name, name) for name in payload["fields"])
-        lines.append(("Changed", changed))
-    if event.event_type in (EventType.REQUEST_SUBMITTED, EventType.REQUEST_RESUBMITTED):
-        lines.append(("Sent to", names.get(event.stage or "", event.stage or "")))
-    if event.to_status == Status.APPROVED:
-        lines.append((None, "The request is approved"))
-    elif payload.get("next_stage") and event.to_status == Status.IN_REVIEW:
-        lines.append(("Sent on to", names.get(payload["next_stage"], payload["next_stage"])))
-    if payload.get("due_on"):  # a deadline notice (`sla tick`)
-        lines.append(("Decision due by", uk_day_date(date.fromisoformat(payload["due_on"]))))
-    if event.comment:
-        lines.append(("Reason", event.comment))
-    if payload.get("conditions"):
-        lines.append(("Conditions", payload["conditions"]))
-    return Markup("").join(
-        Markup('<p class="govuk-body">{}{}</p>').format(
-            Markup("<strong>{}:</strong> ").format(heading) if heading else "",
-            multiline(text),
-        )
-        for heading, text in lines
-    )

@@ -38,6 +38,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.recovery_code",
         "auth.set_up_two_factor",
         "auth.finish_two_factor_set_up",
+        # The public register: 404 unless PERMIT_PUBLIC_REGISTER=1; nothing internal on it.
+        "register.public",
         "health.healthz",
         "health.readyz",
         "static",

@@ -72,10 +72,14 @@ class _WithoutForwardedProto:
         return self.wsgi_app(environ, start_response)
 
 
+#: Pages that hold nothing personal, which set their own Cache-Control.
+CACHEABLE_ENDPOINTS = frozenset({"static", "register.public"})
+
+
 def _no_store_for_people(response: Response) -> Response:
-    """Every page but the static assets may hold request content or a form's CSRF token:
-    keep them out of every cache (the browser's back button included)."""
-    if request.endpoint != "static":
+    """Every page but the static assets and the public register may hold request content
+    or a form's CSRF token: keep them out of every cache (the back button included)."""
+    if request.endpoint not in CACHEABLE_ENDPOINTS:
         response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -22,6 +22,7 @@ from flask_login import current_user
 from markupsafe import Markup, escape
 
 from app.models.users import User
+from app.reads.register import may_see_register
 from app.rules.roles import Role
 
 NavCount = Callable[[User], int]
@@ -37,6 +38,8 @@ class NavLink:
     role: Role | None
     text: str
     endpoint: str
+    #: Narrows who sees it further: a person for whom it says False does not.
+    visible: Callable[[User], bool] | None = None
 
 
 #: Each role's links, in the order the navigation shows them. A role's first link is
@@ -47,6 +50,8 @@ NAV_LINKS: tuple[NavLink, ...] = (
     NavLink(Role.AUDITOR, "Audit log", "audit_log.index"),
     NavLink(Role.ADMIN, "Admin", "admin.index"),
 )
+#: After the roles' links: the register, for those who may see it (app.reads.register).
+REGISTER_LINK = NavLink(None, "Register", "register.index", visible=may_see_register)
 #: After the roles' links, for everyone signed in (before "Sign out", which is a form).
 ACCOUNT_LINK = NavLink(None, "Your account", "account.index")
 
@@ -102,8 +107,10 @@ def navigation_items() -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     if current_user.is_authenticated:
         counts = _counts(current_app)
-        for link in (*NAV_LINKS, ACCOUNT_LINK):
+        for link in (*NAV_LINKS, REGISTER_LINK, ACCOUNT_LINK):
             if link.role is not None and not current_user.has_role(link.role):
+                continue
+            if link.visible is not None and not link.visible(current_user):
                 continue
             item: dict[str, Any] = {"href": url_for(link.endpoint), "text": link.text}
             if link.endpoint in counts:

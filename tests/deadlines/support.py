@@ -74,24 +74,27 @@ def notices() -> list[tuple[str, int, str, str]]:
 
 ROOT = Path(__file__).resolve().parents[2]
 
-#: `flask --app wsgi sla tick ARGS...` with the process's clock started at a given moment
-#: (time-machine, then moving on as usual): the real command, in a real process, on the
-#: day the test needs. argv: the moment as a Unix time, then the command's own arguments.
+#: `flask --app wsgi GROUP tick ARGS...` with the process's clock started at a given
+#: moment (time-machine, then moving on as usual): the real command, in a real process,
+#: on the day the test needs. argv: the moment as a Unix time, the command group ("sla",
+#: "lifecycle"), then the command's own arguments.
 _LAUNCH = """
 import sys
 import time_machine
 time_machine.travel(float(sys.argv[1]), tick=True).start()
 from flask.cli import main
-sys.argv = ["flask", "--app", "wsgi", "sla", "tick", *sys.argv[2:]]
+sys.argv = ["flask", "--app", "wsgi", sys.argv[2], "tick", *sys.argv[3:]]
 main()
 """
 
 
 class TickProcess:
-    """`flask --app wsgi sla tick` in its own process, against the test's database, its
-    clock at `moment`."""
+    """`flask --app wsgi sla tick` (or `group`'s tick) in its own process, against the
+    test's database, its clock at `moment`."""
 
-    def __init__(self, database_url: str, moment: datetime, log: Path, *args: str) -> None:
+    def __init__(
+        self, database_url: str, moment: datetime, log: Path, *args: str, group: str = "sla"
+    ) -> None:
         env = {
             **os.environ,
             "DATABASE_URL": database_url,
@@ -101,7 +104,7 @@ class TickProcess:
         self.log = log
         with log.open("w") as output:
             self.process = subprocess.Popen(
-                [sys.executable, "-c", _LAUNCH, str(moment.timestamp()), *args],
+                [sys.executable, "-c", _LAUNCH, str(moment.timestamp()), group, *args],
                 cwd=ROOT,
                 env=env,
                 stdout=output,

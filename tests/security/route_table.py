@@ -85,6 +85,10 @@ APPROVERS = frozenset({Who.SECURITY, Who.NO10, Who.CABINET_OFFICE})
 WITH_SECOND_FACTOR = SIGNED_IN - OFFICERS
 #: Who may see the department's request once it is submitted (app.rules.access.can_view).
 SEE_SUBMITTED = frozenset({Who.OFFICER, *APPROVERS, Who.AUDITOR, Who.ADMIN})
+#: Who may read the register of approved accounts (app.reads.register).
+REGISTER_READERS = frozenset(
+    {Who.OFFICER, Who.OUTSIDER, Who.SECURITY, Who.CABINET_OFFICE, Who.AUDITOR}
+)
 #: Who is told a draft does not exist: drafts are the department's own business.
 DRAFT_HIDDEN = frozenset({Who.OUTSIDER, *APPROVERS})
 
@@ -174,6 +178,31 @@ def a_request(status: Status, **values: str) -> Maker:
     def make(world: World) -> Subject:
         access_request = request_of(world, status)
         return Subject({"reference": access_request.reference, **values}, access_request)
+
+    return make
+
+
+def an_approved_account(_action: str = "record_opening") -> Maker:
+    """A maker of the department's request approved with conditions at Security: its
+    account awaits opening, with condition 1 open."""
+
+    def make(world: World) -> Subject:
+        access_request = create_request(
+            world.officer, platform=world.platform, content=complete_content()
+        )
+        submit_request(access_request, world.officer)
+        for stage in ("security", "no10", "cabinet_office"):
+            decide_stage(
+                access_request,
+                world.approvers_for(stage)[0],
+                stage=stage,
+                version=access_request.version,
+                outcome=Outcome.APPROVE_WITH_CONDITIONS if stage == "security" else Outcome.APPROVE,
+                conditions="Keep the device locked away" if stage == "security" else "",
+            )
+        db.session.commit()
+        values = {"reference": access_request.reference, "action": _action, "number": "1"}
+        return Subject(values, access_request)
 
     return make
 
@@ -380,6 +409,29 @@ def submit_form(_use: Use, subject: Subject) -> dict[str, Any]:
 
 def withdraw_form(_use: Use, subject: Subject) -> dict[str, Any]:
     return {**version_of(subject), "reason": "No longer needed"}
+
+
+def account_version(subject: Subject) -> dict[str, Any]:
+    """The version of the subject's account (1 for a request that has none, such as
+    another department's draft an IDOR tries)."""
+    account = subject.request.account if subject.request is not None else None
+    if account is None:
+        return {"version": 1}
+    db.session.refresh(account)
+    return {"version": account.version}
+
+
+def opening_form(_use: Use, subject: Subject) -> dict[str, Any]:
+    return {
+        **account_version(subject),
+        "handle": "@dept_live",
+        "opened_on": _parts(london_today()),
+        "owner": "Olive Officer",
+    }
+
+
+def condition_form(_use: Use, subject: Subject) -> dict[str, Any]:
+    return {**account_version(subject), "evidence": "Locked in a cabinet"}
 
 
 def decision_form(_use: Use, subject: Subject) -> dict[str, Any]:
@@ -828,6 +880,49 @@ ROUTES: tuple[Route, ...] = (
         form=withdraw_form,
         form_page="/requests/<reference>/withdraw",
     ),
+    # An approved account's steps (the officers' opening and conditions here; the
+    # others, by Security and Cabinet Office, in tests/web/requests/test_account_steps.py).
+    # Approvers and auditors see the request, so they are refused, not told it is missing.
+    route(
+        "GET",
+        "/requests/<reference>/account/<action>",
+        {Who.OFFICER},
+        hidden={Who.OUTSIDER},
+        subject=an_approved_account(),
+    ),
+    route(
+        "POST",
+        "/requests/<reference>/account/<action>",
+        {Who.OFFICER},
+        success=302,
+        hidden={Who.OUTSIDER},
+        subject=an_approved_account(),
+        form=opening_form,
+        form_page="/requests/<reference>/account/<action>",
+    ),
+    route(
+        "GET",
+        "/requests/<reference>/account/conditions/<int:number>",
+        {Who.OFFICER},
+        hidden={Who.OUTSIDER},
+        subject=an_approved_account(),
+    ),
+    route(
+        "POST",
+        "/requests/<reference>/account/conditions/<int:number>",
+        {Who.OFFICER},
+        success=302,
+        hidden={Who.OUTSIDER},
+        subject=an_approved_account(),
+        form=condition_form,
+        form_page="/requests/<reference>/account/conditions/<int:number>",
+    ),
+    # The register: officers their department's, oversight and auditors all; Security's
+    # reviews due; the public page, off unless PERMIT_PUBLIC_REGISTER=1 (404 for all).
+    route("GET", "/register/", REGISTER_READERS),
+    route("GET", "/register/export.csv", REGISTER_READERS),
+    route("GET", "/register/reviews", {Who.SECURITY}),
+    route("GET", "/register/public", EVERYONE, success=404),
     # Approvers: the queue, and deciding the stage they hold. The role is checked before
     # the request is looked up, so nobody else learns whether a reference exists.
     route("GET", "/review/", APPROVERS),

@@ -75,7 +75,12 @@ def usable_by(who: Who, routes: list[Route]) -> list[Route]:
 
 def request_subject(access_request, section: str = "purpose") -> Subject:
     return Subject(
-        {"reference": access_request.reference, "section": section, "number": "1"},
+        {
+            "reference": access_request.reference,
+            "section": section,
+            "number": "1",
+            "action": "record_opening",
+        },
         access_request,
     )
 

@@ -63,9 +63,11 @@ def test_the_header_names_the_service_without_the_gov_uk_crown(client, client_fo
 @pytest.mark.parametrize(
     ("who", "links"),
     [
-        ("officer", ["Your department's requests"]),
-        ("security", ["Awaiting your decision"]),
-        ("auditor", ["Audit log"]),
+        ("officer", ["Your department's requests", "Register"]),
+        ("security", ["Awaiting your decision", "Register"]),
+        # No10 oversees no approved account: no register (app.reads.register).
+        ("no10", ["Awaiting your decision"]),
+        ("auditor", ["Audit log", "Register"]),
         ("admin", ["Admin"]),
     ],
 )
@@ -107,7 +109,7 @@ def test_a_blueprint_can_put_a_count_beside_its_link(world, database_url):
     fresh.register_blueprint(extra)
     with fresh.test_request_context("/review/"):
         login_user(world.security)
-        [item, _account] = navigation_items()
+        [item, _register, _account] = navigation_items()
     assert item["current"] is True
     assert str(item["html"]) == (
         'Awaiting your decision <span class="moj-notification-badge">3'
@@ -116,7 +118,7 @@ def test_a_blueprint_can_put_a_count_beside_its_link(world, database_url):
     counts["value"] = 0
     with fresh.test_request_context("/review/"):
         login_user(world.security)
-        [item, _account] = navigation_items()
+        [item, _register, _account] = navigation_items()
     assert "html" not in item  # no badge for nothing waiting
 
 

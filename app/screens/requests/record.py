@@ -28,13 +28,8 @@ from app.models.requests import AccessRequest, Decision, RequestRevision
 from app.models.types import utcnow
 from app.models.users import User
 from app.operations.decide_stage import EVENT_TYPES as DECISION_EVENT_TYPES
-from app.reads.request_page import (
-    DECIDED_STATES,
-    FIELD_LABELS,
-    TIMELINE_HEADINGS,
-    multiline,
-    stage_names,
-)
+from app.reads.request_history import FIELD_LABELS, TIMELINE_HEADINGS, multiline
+from app.reads.request_page import DECIDED_STATES, stage_names
 from app.reads.requests import load_request
 from app.rules.content import CONTENT_FIELDS, content_sha256
 from app.rules.formatting import shown_answer, status_label, uk_date, uk_datetime

@@ -7,11 +7,10 @@ from typing import Any
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
-    GovSelect,
     GovSubmitInput,
     GovTextArea,
 )
-from wtforms import HiddenField, RadioField, SelectField, SubmitField, TextAreaField
+from wtforms import HiddenField, RadioField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired
 
@@ -23,6 +22,7 @@ from app.rules.workflow import (
     ReasonRequired,
     Refusal,
 )
+from app.web.filter_forms import DepartmentPlatformFilterForm
 
 #: The textarea that holds the reason for each outcome that needs one. Each outcome has
 #: its own, so each can be revealed under its own radio.
@@ -109,28 +109,5 @@ class DecisionForm(FlaskForm):
             field.errors = [*field.errors, message]
 
 
-class QueueFilterForm(FlaskForm):
-    """The queue's filter panel: a GET form, so no CSRF token (it changes nothing)."""
-
-    class Meta:
-        csrf = False
-
-    department = SelectField("Department", coerce=str, widget=GovSelect())
-    platform = SelectField("Platform", coerce=str, widget=GovSelect())
-
-    def set_choices(
-        self, departments: list[tuple[int, str]], platforms: list[tuple[int, str]]
-    ) -> None:
-        self.department.choices = [SelectChoice("", "All departments")] + [
-            SelectChoice(str(i), name) for i, name in departments
-        ]
-        self.platform.choices = [SelectChoice("", "All platforms")] + [
-            SelectChoice(str(i), name) for i, name in platforms
-        ]
-
-    def chosen_id(self, name: str) -> int | None:
-        """The id chosen in filter `name`, or None for all (or for a value not offered)."""
-        field = self._fields[name]
-        offered = {choice.value for choice in field.choices or []}  # type: ignore[union-attr]
-        value = field.data or ""
-        return int(value) if value and value in offered else None
+class QueueFilterForm(DepartmentPlatformFilterForm):
+    """The queue's filter panel."""
