@@ -200,6 +200,15 @@ class Config:
         )
         self.ACCOUNT_REVIEW_NOTICE_DAYS = _whole_number(env, "ACCOUNT_REVIEW_NOTICE_DAYS", 14)
         self.PERMIT_PUBLIC_REGISTER = env.get("PERMIT_PUBLIC_REGISTER") == "1"
+        #: Single sign-on with OpenID Connect (docs/sso.md): off unless OIDC_ISSUER is set.
+        #: OIDC_TRUST_MFA=1 skips Permit's own second factor when the provider's ID token
+        #: says it asked for more than one (`amr`).
+        self.OIDC_ISSUER: str = env.get("OIDC_ISSUER", "").rstrip("/")
+        self.OIDC_CLIENT_ID: str = env.get("OIDC_CLIENT_ID", "")
+        self.OIDC_CLIENT_SECRET: str = env.get("OIDC_CLIENT_SECRET", "")
+        self.OIDC_TRUST_MFA = env.get("OIDC_TRUST_MFA") == "1"
+        #: What the sign-in page's button says.
+        self.OIDC_PROVIDER_NAME: str = env.get("OIDC_PROVIDER_NAME", "your organisation")
         #: One JSON object per log line (production) or readable text (development).
         self.LOG_FORMAT = env.get("PERMIT_LOG_FORMAT", "json" if secure else "text")
         self.LOG_LEVEL = env.get("PERMIT_LOG_LEVEL", "INFO")
@@ -208,10 +217,13 @@ class Config:
         self._explicit = {name for name in ("SECRET_KEY", "DATABASE_URL") if name in env}
 
     def problems(self) -> list[str]:
-        """Reasons this configuration must not serve production, one line each."""
-        if self.PERMIT_ENV != "production":
-            return []
+        """Reasons this configuration must not serve, one line each: a half-set sign-on
+        anywhere, and in production the secrets, the database and debug mode."""
         found = []
+        if self.OIDC_ISSUER and not (self.OIDC_CLIENT_ID and self.OIDC_CLIENT_SECRET):
+            found.append("OIDC_ISSUER is set: set OIDC_CLIENT_ID and OIDC_CLIENT_SECRET too")
+        if self.PERMIT_ENV != "production":
+            return found
         if "SECRET_KEY" not in self._explicit or self.SECRET_KEY == DEVELOPMENT_SECRET_KEY:
             found.append("SECRET_KEY is not set: set it to a long random value")
         elif len(self.SECRET_KEY) < 32:

@@ -22,7 +22,8 @@ def create_app(config: Config | None = None) -> Flask:
             raise ConfigurationError(f"Permit will not start: {error}") from None
     problems = config.problems()
     if problems:
-        raise ConfigurationError("Permit will not start in production: " + "; ".join(problems))
+        where = " in production" if config.PERMIT_ENV == "production" else ""
+        raise ConfigurationError(f"Permit will not start{where}: " + "; ".join(problems))
     app = Flask(
         __name__,
         instance_path=str(INSTANCE_DIR),

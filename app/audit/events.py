@@ -89,6 +89,8 @@ class EventType(enum.StrEnum):
     #: An admin made a new version of a platform's pipeline (before and after).
     PIPELINE_CHANGED = "pipeline_changed"
     #: An approver (or an admin for them) gave a colleague their stages for a while.
+    #: An admin chose which roles must sign in with single sign-on.
+    SIGN_IN_POLICY_CHANGED = "sign_in_policy_changed"
     DELEGATION_STARTED = "delegation_started"
     #: A delegation was ended before its end date.
     DELEGATION_ENDED = "delegation_ended"

@@ -11,6 +11,7 @@ from app.models.notifications import DeliveryStatus, OutboxMessage
 from app.models.platforms import PipelineStage, PipelineVersion, Platform, Stage
 from app.models.requests import AccessRequest, Decision, ReferenceCounter, RequestRevision
 from app.models.sessions import RecoveryCode, UserSession
+from app.models.sign_on import RoleSignInPolicy, UsedSsoValue
 from app.models.users import Role, User, UserRole, UserStage
 
 __all__ = [
@@ -37,7 +38,9 @@ __all__ = [
     "ReferenceCounter",
     "RequestRevision",
     "Role",
+    "RoleSignInPolicy",
     "Stage",
+    "UsedSsoValue",
     "User",
     "UserRole",
     "UserSession",

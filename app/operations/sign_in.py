@@ -22,6 +22,7 @@ from sqlalchemy import select
 from app.audit.chain import NO_CLIENT, ActorSnapshot, Client, append_event
 from app.audit.events import EventType
 from app.extensions import db
+from app.models.sign_on import RoleSignInPolicy
 from app.models.types import utcnow
 from app.models.users import User, normalise_email
 from app.security.lockout import (
@@ -140,14 +141,47 @@ def check_password(
 
 
 def complete_sign_in(
-    user: User, *, second_factor: str | None = None, client: Client = NO_CLIENT
+    user: User,
+    *,
+    second_factor: str | None = None,
+    via: str | None = None,
+    client: Client = NO_CLIENT,
 ) -> None:
-    """Record a sign-in that passed every factor; failures start counting again."""
+    """Record a sign-in that passed every factor; failures start counting again.
+    `via`: "sso" for single sign-on (a password sign-in says nothing)."""
     clear_failures(user)
+    payload: dict[str, object] = {"second_factor": second_factor}
+    if via is not None:
+        payload["via"] = via
     append_event(
         db.session,
         EventType.SIGN_IN_SUCCEEDED,
         actor=ActorSnapshot.of(user),
         client=client,
-        payload={"second_factor": second_factor},
+        payload=payload,
+    )
+
+
+def sso_required(user: User) -> bool:
+    """Whether one of `user`'s roles must sign in with single sign-on (an admin's choice,
+    app.operations.set_sign_in_policy)."""
+    roles = [str(role) for role in user.roles]
+    if not roles:
+        return False
+    return bool(
+        db.session.scalar(
+            select(RoleSignInPolicy.role).where(
+                RoleSignInPolicy.role.in_(roles), RoleSignInPolicy.sso_required.is_(True)
+            )
+        )
+    )
+
+
+def refuse_password_for_sso(user: User, *, client: Client = NO_CLIENT) -> None:
+    """A right password from someone whose role must use single sign-on: refused, audited."""
+    append_event(
+        db.session,
+        EventType.SIGN_IN_FAILED,
+        client=client,
+        payload={"email": user.email, "reason": "sso_required", "user_id": user.id},
     )

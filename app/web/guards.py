@@ -31,6 +31,9 @@ R = TypeVar("R")
 PUBLIC_ENDPOINTS = frozenset(
     {
         "auth.sign_in",
+        # Single sign-on: off the service to the provider, and back with its answer.
+        "auth.sso_start",
+        "auth.sso_callback",
         # A one-time link to set a password: the signed token is the proof.
         "auth.set_password",
         # The second step of signing in: each needs a pending sign-in (a right password).

@@ -332,6 +332,10 @@ def department_form(_use: Use, _subject: Subject) -> dict[str, Any]:
     return {"code": f"NEW{number}", "name": f"New Department {number}"}
 
 
+def sign_in_policy_form(_use: Use, _subject: Subject) -> dict[str, Any]:
+    return {"sso_required": ["auditor"]}
+
+
 def rename_form(_use: Use, _subject: Subject) -> dict[str, Any]:
     return {"name": f"Renamed {next(_numbers)}"}
 
@@ -725,6 +729,10 @@ ROUTES: tuple[Route, ...] = (
         form_page="/set-password/<token>",
     ),
     route("GET", "/healthz", EVERYONE),
+    # Single sign-on: not set up here (no OIDC_ISSUER), so not there for anyone;
+    # tests/web/test_sso.py runs it against a real provider.
+    route("GET", "/sign-in/sso", EVERYONE, success=404),
+    route("GET", "/sign-in/sso/callback", EVERYONE, success=404),
     route("GET", "/readyz", EVERYONE),
     route(
         "GET",
@@ -984,6 +992,16 @@ ROUTES: tuple[Route, ...] = (
         success=302,
         subject=a_person(second_factor=True),
         form_page="/admin/users/<int:user_id>/reset-two-factor",
+    ),
+    # How people sign in: the roles that must use single sign-on.
+    route("GET", "/admin/sign-in", {Who.ADMIN}),
+    route(
+        "POST",
+        "/admin/sign-in",
+        {Who.ADMIN},
+        success=302,
+        form=sign_in_policy_form,
+        form_page="/admin/sign-in",
     ),
     # People: find, invite, change, deactivate and reactivate.
     route("GET", "/admin/people", {Who.ADMIN}),

@@ -1,7 +1,8 @@
 """Admins: manage people (invite, roles, department, stages, deactivate and reactivate),
 departments (add, rename, retire), platforms (add, rename, retire) and their pipelines
 (versions with quorum rules), cover for absent approvers, reset a person's second factor,
-and watch the notifications outbox (retrying a message that failed)."""
+choose the roles that must sign in with single sign-on, and watch the notifications
+outbox (retrying a message that failed)."""
 
 from flask import Blueprint
 
@@ -16,6 +17,7 @@ from app.screens.admin import (  # noqa: E402, F401
     people,
     pipelines,
     platforms,
+    sign_in_policy,
     two_factor,
     views,
 )

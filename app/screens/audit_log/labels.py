@@ -63,6 +63,7 @@ EVENT_LABELS: dict[EventType, str] = {
     EventType.PLATFORM_UPDATED: "Platform updated",
     EventType.STAGE_CREATED: "Stage created",
     EventType.PIPELINE_CHANGED: "Pipeline changed",
+    EventType.SIGN_IN_POLICY_CHANGED: "Sign-in policy changed",
     EventType.DELEGATION_STARTED: "Delegation set",
     EventType.DELEGATION_ENDED: "Delegation ended",
     EventType.DEMO_DATA_SEEDED: "Demo data added",

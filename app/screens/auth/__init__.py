@@ -6,4 +6,4 @@ blueprint = Blueprint("auth", __name__)
 
 # Modules whose routes register on the blueprint: signing in and out, the second step of
 # signing in, and one-time set-password links.
-from app.screens.auth import second_factor, set_password, views  # noqa: E402, F401
+from app.screens.auth import second_factor, set_password, sso, views  # noqa: E402, F401

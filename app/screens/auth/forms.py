@@ -39,6 +39,12 @@ class SignInForm(FlaskForm):
     )
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
+    def refuse_for_sso(self, provider: str) -> None:
+        """The right password, from someone whose role must use single sign-on."""
+        self.email.errors.append(
+            f"People in your role must sign in with {provider}: use the button below"
+        )
+
     def reject(self) -> None:
         """Mark the form as a failed sign-in: one message, linked from the summary to email."""
         self.email.errors.append(SIGN_IN_FAILED_MESSAGE)

@@ -7,7 +7,12 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.extensions import db
-from app.operations.sign_in import check_password, complete_sign_in
+from app.operations.sign_in import (
+    check_password,
+    complete_sign_in,
+    refuse_password_for_sso,
+    sso_required,
+)
 from app.operations.sign_out import sign_out as sign_out_operation
 from app.screens.auth import blueprint
 from app.screens.auth.forms import SignInForm
@@ -17,6 +22,7 @@ from app.security.user_sessions import EndReason
 from app.web.client import client_from_request, safe_next_path
 from app.web.login import begin_pending_sign_in, end_current_session, start_session
 from app.web.navigation import start_endpoint
+from app.web.sso import sso_enabled
 from app.web.throttle import account_from_form, throttled
 
 
@@ -44,9 +50,15 @@ def sign_in() -> ResponseReturnValue:
             policy=LockoutPolicy.from_config(current_app.config),
             client=client,
         )
+        if user is not None and sso_enabled() and sso_required(user):
+            refuse_password_for_sso(user, client=client)
+            db.session.commit()
+            form.refuse_for_sso(current_app.config["OIDC_PROVIDER_NAME"])
+            user = None
         db.session.commit()
         if user is None:
-            form.reject()
+            if not form.errors:
+                form.reject()
         elif user.has_second_factor or second_factor_required(user):
             begin_pending_sign_in(user, next_path)
             return redirect(url_for("auth.second_factor"))
@@ -55,7 +67,13 @@ def sign_in() -> ResponseReturnValue:
             start_session(user, client=client)
             db.session.commit()
             return redirect(next_path or url_for("auth.home"))
-    return render_template("auth/sign_in.html", form=form, next_path=next_path)
+    return render_template(
+        "auth/sign_in.html",
+        form=form,
+        next_path=next_path,
+        sso_enabled=sso_enabled(),
+        sso_provider=current_app.config["OIDC_PROVIDER_NAME"],
+    )
 
 
 @blueprint.post("/sign-out")
