@@ -67,7 +67,9 @@ seed: migrate
 # The Procfile's processes, under honcho (one Ctrl-C stops them all): demo-serve seeds the
 # demo data and serves it, printing the sign-ins last of all; the worker delivers the
 # notifications (to the log, and the admin Outbox page, unless SMTP_URL is set); the clock
-# writes the working-day deadline reminders (`sla tick --every 60`, docs/deadlines.md).
+# writes the working-day deadline reminders (`sla tick --every 60`, docs/deadlines.md); the
+# lifecycle tick expires approved accounts and reminds of openings and reviews
+# (`lifecycle tick --every 300`, docs/accounts.md).
 run: migrate assets
 	@$(BIN)/honcho start --no-prefix --port $(PORT)
 

@@ -38,6 +38,11 @@ class EventType(enum.StrEnum):
     APPROVED_ACCOUNT_CLOSED = "approved_account_closed"
     #: `lifecycle tick`, no actor: the permission's end date has passed.
     APPROVED_ACCOUNT_EXPIRED = "approved_account_expired"
+    #: The officers asked to change the account's handle, owner or purpose.
+    APPROVED_ACCOUNT_CHANGE_REQUESTED = "approved_account_change_requested"
+    #: A stage of the platform's change pipeline approved it; the last applies it.
+    APPROVED_ACCOUNT_CHANGE_APPROVED = "approved_account_change_approved"
+    APPROVED_ACCOUNT_CHANGE_REJECTED = "approved_account_change_rejected"
     # Account notices (`lifecycle tick`, no actor): each once per account and date.
     #: Approved some working days ago and not yet recorded as opened: its officers are told.
     APPROVED_ACCOUNT_OPENING_OVERDUE = "approved_account_opening_overdue"

@@ -1,6 +1,12 @@
 """All models, imported here so SQLAlchemy and Alembic see every table."""
 
-from app.models.accounts import AccountCondition, AccountNotice, ApprovedAccount
+from app.models.accounts import (
+    AccountChange,
+    AccountChangeDecision,
+    AccountCondition,
+    AccountNotice,
+    ApprovedAccount,
+)
 from app.models.api import ApiToken, IdempotencyKey
 from app.models.audit import GENESIS_HASH, AuditEvent
 from app.models.audit_checks import AuditCheck, AuditCheckpoint
@@ -17,6 +23,8 @@ from app.models.users import Role, User, UserRole, UserStage
 __all__ = [
     "GENESIS_HASH",
     "AccessRequest",
+    "AccountChange",
+    "AccountChangeDecision",
     "AccountCondition",
     "AccountNotice",
     "ApiToken",

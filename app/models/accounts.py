@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import Model
@@ -47,6 +47,8 @@ class ApprovedAccount(Model):
     opened_on: Mapped[date | None] = mapped_column(Date)
     #: The named person who owns the account in the department.
     owner: Mapped[str] = mapped_column(String(SHORT_TEXT_MAX), default="")
+    #: What the account is for: the request's purpose, until an approved change says else.
+    purpose: Mapped[str] = mapped_column(Text, default="")
     #: The last day of the permission: the end date the request asked for (None: none).
     ends_on: Mapped[date | None] = mapped_column(Date)
     #: When Security next reviews it; None before it opens or when it ends first.
@@ -61,6 +63,9 @@ class ApprovedAccount(Model):
     request: Mapped[AccessRequest] = relationship(back_populates="account")
     conditions: Mapped[list[AccountCondition]] = relationship(
         back_populates="account", order_by="AccountCondition.number", lazy="selectin"
+    )
+    changes: Mapped[list[AccountChange]] = relationship(
+        back_populates="account", order_by="AccountChange.number"
     )
 
     @property
@@ -77,6 +82,13 @@ class ApprovedAccount(Model):
 
     def condition(self, number: int) -> AccountCondition | None:
         return next((c for c in self.conditions if c.number == number), None)
+
+    def change(self, number: int) -> AccountChange | None:
+        return next((c for c in self.changes if c.number == number), None)
+
+    @property
+    def pending_change(self) -> AccountChange | None:
+        return next((c for c in self.changes if c.status == "in_review"), None)
 
 
 class AccountCondition(Model):
@@ -120,3 +132,52 @@ class AccountNotice(Model):
     #: The date the notice is about: the opening's reminder date, or the review's due date.
     due_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AccountChange(Model):
+    """The officers ask to change an approved account's handle, owner or purpose; it goes
+    through the platform's change pipeline, stage by stage, and applies once approved."""
+
+    __tablename__ = "account_changes"
+    __table_args__ = (UniqueConstraint("account_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("approved_accounts.id"))
+    #: 1, 2, ... per account.
+    number: Mapped[int] = mapped_column(Integer)
+    #: The fields asked for, by name (app.rules.accounts.CHANGE_FIELDS): {"before": {...},
+    #: "after": {...}}, holding only what changes.
+    fields: Mapped[dict] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    #: `app.rules.accounts.ChangeStatus` value.
+    status: Mapped[str] = mapped_column(String(16))
+    #: The stage codes it must pass, frozen when it was asked for.
+    pipeline: Mapped[list] = mapped_column(JSON)
+    current_stage: Mapped[str | None] = mapped_column(ForeignKey("stages.code"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    filed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    account: Mapped[ApprovedAccount] = relationship(back_populates="changes")
+    filed_by: Mapped[User] = relationship(lazy="joined")
+    decisions: Mapped[list[AccountChangeDecision]] = relationship(
+        back_populates="change", order_by="AccountChangeDecision.id", lazy="selectin"
+    )
+
+
+class AccountChangeDecision(Model):
+    """One approver's decision on one stage of an account change."""
+
+    __tablename__ = "account_change_decisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    change_id: Mapped[int] = mapped_column(ForeignKey("account_changes.id"), index=True)
+    stage_code: Mapped[str] = mapped_column(ForeignKey("stages.code"))
+    approver_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: "approve" or "reject".
+    outcome: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    change: Mapped[AccountChange] = relationship(back_populates="decisions")
+    approver: Mapped[User] = relationship(lazy="joined")

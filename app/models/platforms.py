@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Column,
@@ -59,6 +60,9 @@ class Platform(Model):
     #: With handle_max_length: what a handle may hold besides letters a to z and digits,
     #: such as "_." (underscores and full stops, TikTok's).
     handle_punctuation: Mapped[str] = mapped_column(String(20), default="")
+    #: The stage codes a change to one of its approved accounts goes through, in order
+    #: (docs/accounts.md); Security alone unless an admin chooses otherwise.
+    change_pipeline: Mapped[list] = mapped_column(JSON, default=lambda: ["security"])
 
     #: Every version of its pipeline, the first first. The last is the one a new
     #: submission takes; a request keeps the version it was first submitted under.

@@ -245,6 +245,18 @@ _ACCOUNT_TEXTS: dict[str, tuple[str, str, str, str]] = {
         "Sign in to read the reason and confirm:",
         "You get this email because you submitted the request.",
     ),
+    "change_waiting": (
+        "change is waiting for your decision",
+        "The officers of {about} have asked to change the approved account's {fields}.",
+        "Sign in to read it and decide:",
+        "You get this email because you sign a stage of the platform's account changes.",
+    ),
+    "change_decided": (
+        "change has been decided",
+        "Your change to the account approved by {about} ({fields}) has been {outcome}.",
+        "See the account:",
+        "You get this email because you asked for the change.",
+    ),
     "expired": (
         "permission has expired",
         "The permission for the account approved by {about} ended on {ends}. Close the "
@@ -266,6 +278,8 @@ def _account_text(name: str, request: AccessRequest, event: AuditEvent, page: st
         "due": uk_day_date(date.fromisoformat(payload["due_on"])) if "due_on" in payload else "",
         "ends": uk_date(account.ends_on) if account and account.ends_on else "",
         "approved": uk_date(account.approved_at) if account else "",
+        "fields": " and ".join(sorted(payload.get("after", {}))),
+        "outcome": "approved" if payload.get("change_status") == "approved" else "rejected",
     }
     return Message(
         f"{request.reference}: the account {subject.format(**facts)}",

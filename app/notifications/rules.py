@@ -14,7 +14,8 @@
   stage's leads.
 - An approved account (app.rules.accounts): its opening not recorded in time
   (`lifecycle tick`), suspended, reinstated, revoked or expired, the officer who submitted
-  the request; its review due or overdue, the Security stage's approvers.
+  the request; its review due or overdue, the Security stage's approvers; a change to it
+  waiting at a stage, that stage's approvers, and once decided, the officer who asked.
 - Nobody is told of their own action; auditors and admins hear nothing.
 - A person who chose a daily digest has each message held for `flask notify digest`.
 
@@ -64,6 +65,9 @@ class Kind(enum.StrEnum):
     ACCOUNT_REINSTATED = "approved_account_reinstated"
     ACCOUNT_REVOKED = "approved_account_revoked"
     ACCOUNT_EXPIRED = "approved_account_expired"
+    #: A change to an approved account waits for a stage; it was decided.
+    ACCOUNT_CHANGE_WAITING = "approved_account_change_waiting"
+    ACCOUNT_CHANGE_DECIDED = "approved_account_change_decided"
     #: One a day to a person who chose a digest: every message held for them since the last.
     DIGEST = "digest"
 
@@ -142,6 +146,27 @@ ACCOUNT_SECURITY_KINDS: dict[EventType, Kind] = {
 }
 
 
+#: A change to an approved account: asked for, approved at a stage, rejected.
+ACCOUNT_CHANGE_EVENTS = frozenset(
+    {
+        EventType.APPROVED_ACCOUNT_CHANGE_REQUESTED,
+        EventType.APPROVED_ACCOUNT_CHANGE_APPROVED,
+        EventType.APPROVED_ACCOUNT_CHANGE_REJECTED,
+    }
+)
+
+
+def _change_recipients(event: AuditEvent, request: AccessRequest) -> list[tuple[Kind, User]]:
+    """The stage a change waits at hears it waits; once decided, whoever asked for it."""
+    payload = event.payload or {}
+    waiting = payload.get("next_stage")
+    if waiting:
+        return [(Kind.ACCOUNT_CHANGE_WAITING, user) for user in stage_approvers(waiting)]
+    account = request.account
+    change = account.change(int(payload.get("change", 0))) if account is not None else None
+    return [(Kind.ACCOUNT_CHANGE_DECIDED, change.filed_by)] if change is not None else []
+
+
 def recipients(event: AuditEvent, request: AccessRequest) -> list[tuple[Kind, User]]:
     """Who hears of `event`, and as which kind of message."""
     kind = EventType(event.event_type)
@@ -176,6 +201,8 @@ def recipients(event: AuditEvent, request: AccessRequest) -> list[tuple[Kind, Us
         found += [(Kind.STAGE_ESCALATED, user) for user in stage_leads(event.stage)]
     elif kind in ACCOUNT_OFFICER_KINDS:
         found += [(ACCOUNT_OFFICER_KINDS[kind], user) for user in _requester(request)]
+    elif kind in ACCOUNT_CHANGE_EVENTS:
+        found += _change_recipients(event, request)
     elif kind in ACCOUNT_SECURITY_KINDS:
         found += [(ACCOUNT_SECURITY_KINDS[kind], u) for u in stage_approvers(REVIEW_STAGE)]
     actor = event.actor_id

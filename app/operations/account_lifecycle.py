@@ -62,6 +62,7 @@ def start_account(request: AccessRequest, final: Decision) -> ApprovedAccount:
         approved_at=now,
         handle=request.account_handle,
         owner=request.senior_responsible_owner,
+        purpose=request.purpose,
         ends_on=request.end_date,
     )
     # `final` is not in request.decisions until the session flushes it.
@@ -253,6 +254,12 @@ def _lock(account: ApprovedAccount) -> None:
     """Hold the account's request row until commit, and read the account again."""
     lock_request(account.request)
     db.session.refresh(account)
+
+
+def lock_account(account: ApprovedAccount) -> None:
+    """Hold the account's request row until commit, and read the account again (what
+    every step of an account, its changes' included, takes first)."""
+    _lock(account)
 
 
 def _step(

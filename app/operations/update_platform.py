@@ -3,7 +3,8 @@ says what changed, before and after.
 
 A retired platform takes no new requests and no submissions (app.operations.create_request
 and submit_request refuse); its requests and history stay as they are. Its pipeline is
-changed elsewhere, by versions (issue 16's pipelines).
+changed elsewhere, by versions (issue 16's pipelines); its change pipeline, the stages
+that decide changes to its approved accounts (docs/accounts.md), here.
 """
 
 from __future__ import annotations
@@ -41,11 +42,23 @@ def update_platform(
     *,
     name: str | None = None,
     active: bool | None = None,
+    change_pipeline: list[str] | None = None,
     client: Client = NO_CLIENT,
 ) -> bool:
-    """Give `platform` this name and state (None: as it is); False (and no event) when
-    nothing changes."""
-    before = {"name": platform.name, "active": platform.active}
+    """Give `platform` this name, state and change pipeline (the stages that decide
+    changes to its approved accounts, in order; None: as it is); False (and no event)
+    when nothing changes."""
+    before = {
+        "name": platform.name,
+        "active": platform.active,
+        "change_pipeline": list(platform.change_pipeline or []),
+    }
+    if change_pipeline is not None:
+        if not change_pipeline:
+            raise InvalidContent(
+                {"change_pipeline": "Choose at least one stage to decide account changes"}
+            )
+        platform.change_pipeline = list(change_pipeline)
     if name is not None:
         errors = check_platform_name(name, existing_id=platform.id)
         if errors:
@@ -53,7 +66,11 @@ def update_platform(
         platform.name = name.strip()
     if active is not None:
         platform.active = active
-    after = {"name": platform.name, "active": platform.active}
+    after = {
+        "name": platform.name,
+        "active": platform.active,
+        "change_pipeline": list(platform.change_pipeline or []),
+    }
     changes = what_changed(before, after)
     if changes is None:
         return False

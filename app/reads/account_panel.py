@@ -11,18 +11,23 @@ from flask import url_for
 from markupsafe import Markup, escape
 
 from app.deadlines.clock import london_today
-from app.models.accounts import AccountCondition, ApprovedAccount
+from app.models.accounts import AccountChange, AccountCondition, ApprovedAccount
 from app.models.requests import AccessRequest
 from app.models.users import User
 from app.rules.accounts import (
     ACCOUNT_STATUS_LABELS,
     ACCOUNT_STATUS_TAGS,
+    CHANGE_FIELDS,
+    CHANGE_STATUS_LABELS,
     AccountAction,
     AccountStatus,
+    ChangeStatus,
     allowed_account_actions,
+    check_can_decide_change,
+    check_can_file_change,
 )
 from app.rules.formatting import uk_date, uk_datetime
-from app.rules.workflow import Status
+from app.rules.workflow import Refusal, Status
 
 #: The button for each step taken from its own page, and the page's action in the URL.
 ACTION_BUTTONS: dict[AccountAction, tuple[str, str]] = {
@@ -48,6 +53,22 @@ class ConditionItem:
 
 
 @dataclass(frozen=True)
+class ChangeItem:
+    number: int
+    status: str
+    #: "Handle: @old → @new", a line each.
+    lines: tuple[str, ...]
+    reason: str
+    filed: str
+    #: Its stages' decisions so far, in words.
+    decided: tuple[str, ...]
+    #: The stage it waits at, while in review.
+    waiting_for: str | None
+    #: Where the person looking decides it; None if they may not.
+    decide_href: str | None
+
+
+@dataclass(frozen=True)
 class AccountButton:
     text: str
     href: str
@@ -66,6 +87,8 @@ class AccountPanel:
     review_overdue: bool = False
     #: Where the person looking records the opening, while it awaits one and they may.
     opening_href: str | None = None
+    #: Changes asked for, newest first.
+    changes: list[ChangeItem] = field(default_factory=list)
 
     @property
     def awaiting_opening(self) -> bool:
@@ -93,6 +116,11 @@ def account_panel(request: AccessRequest, user: User) -> AccountPanel | None:
         for text, classes in [ACTION_BUTTONS[a]]
     ]
     confirming = AccountAction.CONFIRM_CONDITION in allowed
+    if _may_ask_change(user, account):
+        href = url_for("requests.account_change", reference=reference)
+        buttons.insert(
+            0, AccountButton("Ask to change the account", href, "govuk-button--secondary")
+        )
     return AccountPanel(
         account=account,
         status_label=ACCOUNT_STATUS_LABELS[status],
@@ -105,9 +133,57 @@ def account_panel(request: AccessRequest, user: User) -> AccountPanel | None:
         )
         if AccountAction.RECORD_OPENING in allowed
         else None,
+        changes=[change_item(request, change, user) for change in reversed(account.changes)],
         review_overdue=bool(
             account.review_due_on and not status.is_final and account.review_due_on < london_today()
         ),
+    )
+
+
+def _may_ask_change(user: User, account: ApprovedAccount) -> bool:
+    try:
+        check_can_file_change(
+            user, account, pending=account.pending_change is not None, changes={"any": ""}
+        )
+    except Refusal:
+        return False
+    return True
+
+
+def change_item(request: AccessRequest, change: AccountChange, user: User) -> ChangeItem:
+    labels = CHANGE_FIELDS
+    before, after = change.fields.get("before", {}), change.fields.get("after", {})
+    lines = tuple(
+        f"{labels.get(name, name)}: {before.get(name) or 'none'} → {after[name]}"
+        for name in sorted(after)
+    )
+    decided = tuple(
+        f"{'Approved' if d.outcome == 'approve' else 'Rejected'} by "
+        f"{d.approver.display_name} ({d.stage_code.replace('_', ' ')}), {uk_datetime(d.decided_at)}"
+        + (f": {d.reason}" if d.reason else "")
+        for d in change.decisions
+    )
+    try:
+        check_can_decide_change(
+            user,
+            change,
+            stage=change.current_stage or "",
+            version=change.version,
+            decisions=change.decisions,
+        )
+    except Refusal:
+        href = None
+    else:
+        href = url_for("requests.decide_change", reference=request.reference, number=change.number)
+    return ChangeItem(
+        number=change.number,
+        status=CHANGE_STATUS_LABELS[ChangeStatus(change.status)],
+        lines=lines,
+        reason=change.reason,
+        filed=f"{change.filed_by.display_name}, {uk_datetime(change.filed_at)}",
+        decided=decided,
+        waiting_for=change.current_stage,
+        decide_href=href,
     )
 
 
@@ -138,6 +214,7 @@ def account_rows(account: ApprovedAccount) -> list[dict[str, Any]]:
     status = AccountStatus(account.status)
     rows: list[tuple[str, str]] = [
         ("Handle", account.handle or "Not given"),
+        ("Purpose", account.purpose or "Not given"),
         ("Web address", account.url or "Not given"),
         ("Owner", account.owner or "Not given"),
         ("Approved", uk_date(account.approved_at)),

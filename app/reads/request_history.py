@@ -50,6 +50,9 @@ TIMELINE_HEADINGS: dict[str, str] = {
     EventType.APPROVED_ACCOUNT_CLOSURE_CONFIRMED: "Closure after revocation confirmed",
     EventType.APPROVED_ACCOUNT_CLOSED: "Account closed by the department",
     EventType.APPROVED_ACCOUNT_EXPIRED: "Permission expired",
+    EventType.APPROVED_ACCOUNT_CHANGE_REQUESTED: "Account change asked for",
+    EventType.APPROVED_ACCOUNT_CHANGE_APPROVED: "Account change approved by {stage}",
+    EventType.APPROVED_ACCOUNT_CHANGE_REJECTED: "Account change rejected by {stage}",
     EventType.APPROVED_ACCOUNT_OPENING_OVERDUE: "Officers reminded to record the opening",
     EventType.APPROVED_ACCOUNT_REVIEW_DUE: "Security told the review is due",
     EventType.APPROVED_ACCOUNT_REVIEW_OVERDUE: "Security told the review is overdue",
@@ -119,7 +122,7 @@ def _description(event: AuditEvent, names: dict[str, str]) -> Markup:
         if event.event_type == EventType.APPROVED_ACCOUNT_OPENING_OVERDUE:
             heading = "Reminder date"
         lines.append((heading, uk_day_date(date.fromisoformat(payload["due_on"]))))
-    lines += _account_lines(event)
+    lines += _account_lines(event, names)
     if event.comment:
         lines.append((ACCOUNT_COMMENT_HEADINGS.get(event.event_type, "Reason"), event.comment))
     if payload.get("conditions"):
@@ -133,10 +136,21 @@ def _description(event: AuditEvent, names: dict[str, str]) -> Markup:
     )
 
 
-def _account_lines(event: AuditEvent) -> list[tuple[str | None, str]]:
+def _account_lines(event: AuditEvent, names: dict[str, str]) -> list[tuple[str | None, str]]:
     """What an approved account's event recorded, beyond its comment."""
     payload = event.payload or {}
     lines: list[tuple[str | None, str]] = []
+    if "change" in payload:
+        lines.append((None, f"Change {payload['change']}"))
+        before, after = payload.get("before", {}), payload.get("after", {})
+        for name in sorted(after):
+            lines.append((name.capitalize(), f"{before.get(name) or 'none'} → {after[name]}"))
+        if payload.get("change_status") == "approved":
+            lines.append((None, "The change applies from now"))
+        elif payload.get("next_stage"):
+            waiting = payload["next_stage"]
+            lines.append(("Waiting for", names.get(waiting, waiting)))
+        return lines
     for key, heading in (("handle", "Handle"), ("url", "Web address"), ("owner", "Owner")):
         if payload.get(key):
             lines.append((heading, payload[key]))

@@ -22,6 +22,9 @@ from app.rules.workflow import (
     InvalidTransition,
     NotPermitted,
     NotYourDepartment,
+    NotYourStage,
+    OwnRequest,
+    SecondStage,
     StaleRequest,
     check_active,
     check_text_length,
@@ -277,3 +280,79 @@ def next_review(after: date, ends_on: date | None) -> date | None:
     if ends_on is not None and ends_on < due:
         return None
     return due
+
+
+# Changes to an approved account --------------------------------------------------------
+
+
+class ChangeStatus(enum.StrEnum):
+    IN_REVIEW = "in_review"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+CHANGE_STATUS_LABELS: dict[ChangeStatus, str] = {
+    ChangeStatus.IN_REVIEW: "In review",
+    ChangeStatus.APPROVED: "Approved",
+    ChangeStatus.REJECTED: "Rejected",
+}
+
+#: What a change may change, and how each reads.
+CHANGE_FIELDS: dict[str, str] = {"handle": "Handle", "owner": "Owner", "purpose": "Purpose"}
+
+#: The stages a platform's account changes go through unless an admin chooses others.
+DEFAULT_CHANGE_PIPELINE = ("security",)
+
+
+class ChangeLike(Protocol):
+    status: str
+    version: int
+    current_stage: str | None
+    filed_by_id: int
+
+
+class ChangeDecisionLike(Protocol):
+    approver_id: int
+    stage_code: str
+
+
+def check_can_file_change(
+    actor: ActorLike, account: AccountLike, *, pending: bool, changes: dict[str, str]
+) -> None:
+    """Refuse a change the officers may not ask for now: not theirs, an account that is
+    not open or suspended, one already in review, or nothing that changes."""
+    check_active(actor)
+    if not may_act(actor, Actor.OFFICERS, account.department_id):
+        raise _refusal(Actor.OFFICERS)
+    status = AccountStatus(account.status)
+    if status not in _RUNNING:
+        raise InvalidTransition(
+            f"An account that is {ACCOUNT_STATUS_LABELS[status].lower()} cannot be changed"
+        )
+    if pending:
+        raise InvalidTransition("A change to this account is already waiting for a decision")
+    if not changes:
+        raise InvalidContent({"handle": "Change at least one of the handle, owner or purpose"})
+
+
+def check_can_decide_change(
+    actor: ActorLike,
+    change: ChangeLike,
+    *,
+    stage: str,
+    version: int,
+    decisions: list[ChangeDecisionLike],
+) -> None:
+    """Refuse a decision on `change`'s current stage that the rules do not allow: as for
+    a request, nobody decides a change they filed, nor signs two of its stages."""
+    check_active(actor)
+    if ChangeStatus(change.status) is not ChangeStatus.IN_REVIEW:
+        raise InvalidTransition("This change is not waiting for a decision")
+    if stage != change.current_stage or version != change.version:
+        raise StaleRequest("Someone else has already decided this stage. Reload to see it")
+    if not actor.has_role(Role.APPROVER) or not actor.can_sign(stage):
+        raise NotYourStage("You cannot sign this stage")
+    if actor.id == change.filed_by_id:
+        raise OwnRequest("You cannot decide a change you asked for")
+    if any(d.approver_id == actor.id and d.stage_code != stage for d in decisions):
+        raise SecondStage("You have already decided another stage of this change")

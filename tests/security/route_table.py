@@ -33,6 +33,8 @@ from app.deadlines.clock import london_today
 from app.extensions import db
 from app.models import AccessRequest, Delegation, Department, Platform, User
 from app.models.audit_checks import CheckScope
+from app.operations.account_changes import file_account_change
+from app.operations.account_lifecycle import record_opening
 from app.operations.create_api_token import create_api_token
 from app.operations.create_request import create_request
 from app.operations.decide_stage import decide_stage
@@ -205,6 +207,42 @@ def an_approved_account(_action: str = "record_opening") -> Maker:
         return Subject(values, access_request)
 
     return make
+
+
+def an_open_account(world: World) -> Subject:
+    """The department's approved account, recorded as opened: changes may be asked for."""
+    subject = an_approved_account()(world)
+    assert subject.request is not None
+    account = subject.request.account
+    record_opening(
+        account,
+        world.officer,
+        handle="@dept_open",
+        url="",
+        opened_on=london_today(),
+        owner="Olive Officer",
+        version=account.version,
+    )
+    db.session.commit()
+    return subject
+
+
+def an_account_change(world: World) -> Subject:
+    """An open account with change 1 waiting for Security (the platform's change pipeline)."""
+    subject = an_open_account(world)
+    assert subject.request is not None
+    account = subject.request.account
+    file_account_change(
+        account,
+        world.officer,
+        handle="@dept_renamed",
+        owner=account.owner,
+        purpose=account.purpose,
+        reason="Renamed",
+        version=account.version,
+    )
+    db.session.commit()
+    return subject
 
 
 def fixed(**values: str) -> Maker:
@@ -436,6 +474,33 @@ def opening_form(_use: Use, subject: Subject) -> dict[str, Any]:
 
 def condition_form(_use: Use, subject: Subject) -> dict[str, Any]:
     return {**account_version(subject), "evidence": "Locked in a cabinet"}
+
+
+def change_form(_use: Use, subject: Subject) -> dict[str, Any]:
+    assert subject.request is not None
+    return {
+        **account_version(subject),
+        "handle": "@dept_changed",
+        "owner": "Olive Officer",
+        "purpose": subject.request.purpose,
+        "reason": "The unit was renamed",
+    }
+
+
+def change_decision_form(_use: Use, subject: Subject) -> dict[str, Any]:
+    account = subject.request.account if subject.request is not None else None
+    change = account.change(1) if account is not None else None
+    if change is not None:
+        db.session.refresh(change)
+    return {
+        "version": change.version if change is not None else 1,
+        "stage": "security",
+        "outcome": "approve",
+    }
+
+
+def change_pipeline_form(_use: Use, _subject: Subject) -> dict[str, Any]:
+    return {"change_pipeline": ["security"]}
 
 
 def decision_form(_use: Use, subject: Subject) -> dict[str, Any]:
@@ -925,6 +990,42 @@ ROUTES: tuple[Route, ...] = (
         form=condition_form,
         form_page="/requests/<reference>/account/conditions/<int:number>",
     ),
+    # A change to an open account: asked for by its officers, decided by Security (the
+    # platform's change pipeline); the other approvers see the request and are refused.
+    route(
+        "GET",
+        "/requests/<reference>/account/changes/new",
+        {Who.OFFICER},
+        hidden={Who.OUTSIDER},
+        subject=an_open_account,
+    ),
+    route(
+        "POST",
+        "/requests/<reference>/account/changes/new",
+        {Who.OFFICER},
+        success=302,
+        hidden={Who.OUTSIDER},
+        subject=an_open_account,
+        form=change_form,
+        form_page="/requests/<reference>/account/changes/new",
+    ),
+    route(
+        "GET",
+        "/requests/<reference>/account/changes/<int:number>/decide",
+        {Who.SECURITY},
+        hidden={Who.OUTSIDER},
+        subject=an_account_change,
+    ),
+    route(
+        "POST",
+        "/requests/<reference>/account/changes/<int:number>/decide",
+        {Who.SECURITY},
+        success=302,
+        hidden={Who.OUTSIDER},
+        subject=an_account_change,
+        form=change_decision_form,
+        form_page="/requests/<reference>/account/changes/<int:number>/decide",
+    ),
     # The register: officers their department's, oversight and auditors all; Security's
     # reviews due; the public page, off unless PERMIT_PUBLIC_REGISTER=1 (404 for all).
     route("GET", "/register/", REGISTER_READERS),
@@ -1089,6 +1190,16 @@ ROUTES: tuple[Route, ...] = (
             ("platform", "retire", a_platform),
             ("platform", "reopen", a_retired_platform),
         )
+    ),
+    # The stages that decide changes to a platform's approved accounts.
+    route(
+        "POST",
+        "/admin/platforms/<int:platform_id>/change-pipeline",
+        {Who.ADMIN},
+        success=302,
+        subject=a_platform,
+        form=change_pipeline_form,
+        form_page="/admin/platforms/<int:platform_id>",
     ),
     # Adding a platform, and its pipeline's versions.
     route("GET", "/admin/platforms/new", {Who.ADMIN}),

@@ -52,7 +52,13 @@ NOT_OBJECTS = frozenset({"/assets/<path:filename>"})
 
 #: Every route about one request, on the screens and in the API.
 REQUEST_ROUTES = [row for row in ROUTES if "reference" in row.variables]
-DECISION_ROUTES = [row for row in REQUEST_ROUTES if row.method == "POST" and "decide" in row.rule]
+#: Deciding a request's stage (a change to an approved account is decided on routes of
+#: its own, under /account/, covered with the rest of REQUEST_ROUTES).
+DECISION_ROUTES = [
+    row
+    for row in REQUEST_ROUTES
+    if row.method == "POST" and "decide" in row.rule and "/account/" not in row.rule
+]
 ADMIN_USER_ROUTES = [row for row in ROUTES if "user_id" in row.variables]
 #: An admin's own second factor is reset by another admin (app/screens/admin/two_factor.py).
 RESET_ROUTES = [row for row in ADMIN_USER_ROUTES if row.rule.endswith("/reset-two-factor")]

@@ -192,6 +192,24 @@ class RenameForm(FlaskForm):
         self.name.errors = [*self.name.errors, *refusal.errors.values()]
 
 
+class ChangePipelineForm(FlaskForm):
+    """The stages that decide changes to a platform's approved accounts, in the order of
+    its pipeline."""
+
+    change_pipeline = SelectMultipleField(
+        "Which stages decide changes to its approved accounts?",
+        widget=GovCheckboxesInput(),
+        description="They decide in this order; each one must approve.",
+        validate_choice=False,
+    )
+    save = SubmitField("Save the change pipeline", widget=GovSubmitInput())
+
+    def __init__(self, stages: list[tuple[str, str]], **kwargs: object) -> None:
+        super().__init__(**kwargs)
+        self.order = stages
+        self.change_pipeline.choices = [SelectChoice(code, name) for code, name in stages]
+
+
 class PlatformForm(FlaskForm):
     """A new platform: its name and what its handles may hold."""
 

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 blueprint = Blueprint("requests", __name__, url_prefix="/requests")
 
-from app.screens.requests import account, detail, record, views  # noqa: E402, F401  (routes register here)
+from app.screens.requests import account, account_change, detail, record, views  # noqa: E402, F401  (routes register here)

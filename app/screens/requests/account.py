@@ -119,14 +119,14 @@ STEP_PAGES: dict[AccountAction, StepPage] = {
 
 @blueprint.route("/<reference>/account/<action>", methods=["GET", "POST"])
 def account_step(reference: str, action: str) -> ResponseReturnValue:
-    access_request, account = _load(reference)
+    access_request, account = load_account(reference)
     try:
         step = AccountAction(action)
         page = STEP_PAGES[step]
     except (ValueError, KeyError):
         abort(404)
     if not _may_take(account, step):
-        return _moved_on(access_request, account)
+        return account_moved_on(access_request, account)
     form = page.form(obj=account)
 
     def operation(version: int) -> None:
@@ -172,17 +172,17 @@ def account_step(reference: str, action: str) -> ResponseReturnValue:
 
     if step is AccountAction.RECORD_OPENING and request.method == "GET":
         form.opened_on.data = None  # the date it went live is asked, not assumed
-    return _step_page(access_request, account, form, page, operation, action=action)
+    return account_step_page(access_request, account, form, page, operation, action=action)
 
 
 @blueprint.route("/<reference>/account/conditions/<int:number>", methods=["GET", "POST"])
 def account_condition(reference: str, number: int) -> ResponseReturnValue:
-    access_request, account = _load(reference)
+    access_request, account = load_account(reference)
     condition = account.condition(number)
     if condition is None:
         abort(404)
     if not _may_take(account, AccountAction.CONFIRM_CONDITION):
-        return _moved_on(access_request, account)
+        return account_moved_on(access_request, account)
     if condition.confirmed_at is not None:
         flash(f"Condition {number} has already been confirmed", "moved_on")
         return redirect(url_for(".show", reference=access_request.reference))
@@ -204,13 +204,13 @@ def account_condition(reference: str, number: int) -> ResponseReturnValue:
             client=client_from_request(),
         )
 
-    return _step_page(access_request, account, form, page, operation, condition=condition)
+    return account_step_page(access_request, account, form, page, operation, condition=condition)
 
 
 # Helpers -------------------------------------------------------------------------------
 
 
-def _load(reference: str) -> tuple[AccessRequest, ApprovedAccount]:
+def load_account(reference: str) -> tuple[AccessRequest, ApprovedAccount]:
     access_request = load_request(reference, current_user, for_update=request.method == "POST")
     account = access_request.account
     if account is None:
@@ -230,13 +230,15 @@ def _may_take(account: ApprovedAccount, action: AccountAction) -> bool:
     return True
 
 
-def _moved_on(access_request: AccessRequest, account: ApprovedAccount) -> ResponseReturnValue:
+def account_moved_on(
+    access_request: AccessRequest, account: ApprovedAccount
+) -> ResponseReturnValue:
     status = ACCOUNT_STATUS_LABELS[AccountStatus(account.status)].lower()
     flash(f"This step is no longer open: the account is {status}", "moved_on")
     return redirect(url_for(".show", reference=access_request.reference))
 
 
-def _step_page(
+def account_step_page(
     access_request: AccessRequest,
     account: ApprovedAccount,
     form: VersionedForm,
@@ -251,7 +253,6 @@ def _step_page(
         except InvalidContent as refusal:
             db.session.rollback()
             form.add_errors(refusal.errors)
-            status = 400
         except StaleRequest:
             db.session.rollback()
             form.show_version(account.version)
@@ -261,8 +262,6 @@ def _step_page(
             db.session.commit()
             flash(page.done, "success")
             return redirect(url_for(".show", reference=access_request.reference))
-    elif form.errors:
-        status = 400
     return render_template(
         "requests/account_step.html",
         access_request=access_request,

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from app.deadlines.clock import london_today
+from app.extensions import db
 from app.rules.accounts import AccountStatus
 from tests.accounts.support import account_of, approved_with_conditions
 from tests.operations.support import head_seq
@@ -89,7 +90,7 @@ def test_a_bad_opening_shows_an_error_summary_and_saves_nothing(
         url(request, "record_opening"),
         opening_form(london_today(), **overrides),
     )
-    assert response.status_code == 400
+    assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "There is a problem" in page
     assert message in page
@@ -104,7 +105,7 @@ def test_confirming_a_condition(world, client_for):
     path = f"/requests/{request.reference}/account/conditions/1"
     assert "Keep the device in a locked cabinet" in officer.get(path).get_data(as_text=True)
     empty = post_step(officer, path, {"evidence": ""})
-    assert empty.status_code == 400
+    assert empty.status_code == 200
     assert "Enter evidence" in empty.get_data(as_text=True)
     assert post_step(officer, path, {"evidence": "Locked cabinet, room 4"}).status_code == 302
     page = client_for(world.security).get(f"/requests/{request.reference}").get_data(as_text=True)
@@ -167,7 +168,7 @@ def test_revoked_then_the_officer_confirms_the_closure(world, client_for):
     page = officer.get(f"/requests/{request.reference}").get_data(as_text=True)
     assert "Confirm it was closed or handed over" in page
     missing = post_step(officer, url(request, "confirm_closure"), {"statement": "Deleted"})
-    assert missing.status_code == 400
+    assert missing.status_code == 200
     assert "Select whether the account was closed or handed over" in missing.get_data(as_text=True)
     done = post_step(
         officer, url(request, "confirm_closure"), {"how": "closed", "statement": "Deleted it"}
@@ -190,3 +191,69 @@ def test_each_step_is_in_the_audit_log(world, client_for):
     assert "Approved account opened" in page
     assert "Approved account reviewed" in page
     assert account_of(request).last_reviewed_on == london_today()
+
+
+def test_a_change_asked_for_on_the_page_and_decided_by_security(world, client_for):
+    request = approved_with_conditions(world)
+    officer = client_for(world.officer)
+    post_step(officer, url(request, "record_opening"), opening_form(london_today()))
+    change_path = f"/requests/{request.reference}/account/changes/new"
+    assert "Ask to change the account" in officer.get(f"/requests/{request.reference}").get_data(
+        as_text=True
+    )
+    nothing = post_step(
+        officer,
+        change_path,
+        {
+            "handle": "@dsit_live",
+            "owner": "Olive Officer",
+            "purpose": request.purpose,
+            "reason": "No reason",
+        },
+    )
+    assert "Change at least one of the handle, owner or purpose" in nothing.get_data(as_text=True)
+    asked = post_step(
+        officer,
+        change_path,
+        {
+            "handle": "@dsit_renamed",
+            "owner": "Olive Officer",
+            "purpose": request.purpose,
+            "reason": "The unit was renamed",
+        },
+    )
+    assert asked.status_code == 302
+    security = client_for(world.security)
+    page = security.get(f"/requests/{request.reference}").get_data(as_text=True)
+    assert "Handle: @dsit_live → @dsit_renamed" in page and "Decide change 1" in page
+    decide = f"/requests/{request.reference}/account/changes/1/decide"
+    refused = post_step(security, decide, {"stage": "security", "outcome": "reject"})
+    assert "Enter reason" in refused.get_data(as_text=True)
+    assert (
+        post_step(security, decide, {"stage": "security", "outcome": "approve"}).status_code == 302
+    )
+    assert account_of(request).handle == "@dsit_renamed"
+    page = officer.get(f"/requests/{request.reference}").get_data(as_text=True)
+    assert "Account change approved by Security" in page  # the timeline
+    assert client_for(world.no10).get(decide).status_code == 302  # decided: back to the page
+
+
+def test_an_admin_chooses_a_platforms_change_pipeline(world, client_for):
+    admin = client_for(world.admin)
+    path = f"/admin/platforms/{world.platform.id}"
+    assert "Which stages decide changes to its approved accounts?" in admin.get(path).get_data(
+        as_text=True
+    )
+    token_page = admin.get(path)
+    empty = admin.post(f"{path}/change-pipeline", data={"csrf_token": csrf_token(token_page)})
+    assert "Choose at least one stage" in empty.get_data(as_text=True)
+    done = admin.post(
+        f"{path}/change-pipeline",
+        data={
+            "csrf_token": csrf_token(token_page),
+            "change_pipeline": ["cabinet_office", "security"],
+        },
+    )
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert world.platform.change_pipeline == ["security", "cabinet_office"]  # pipeline order
