@@ -12,13 +12,10 @@ notice once.
 
 from __future__ import annotations
 
-import signal
-import threading
-from types import FrameType
-
 import click
 from flask.cli import AppGroup
 
+from app.cli.ticking import every_option, run_every
 from app.extensions import db
 from app.operations.account_notices import NoticeKind
 from app.operations.run_lifecycle_tick import LifecycleReport, run_lifecycle_tick
@@ -34,12 +31,7 @@ NOTICE_WORDS: dict[NoticeKind, str] = {
 
 
 @lifecycle_cli.command("tick")
-@click.option(
-    "--every",
-    type=click.FloatRange(min=1),
-    metavar="SECONDS",
-    help="Run again every SECONDS until stopped, saying only what it did.",
-)
+@every_option
 def tick_command(every: float | None) -> None:
     """Expire accounts whose permission has ended; remind of openings and reviews due."""
     if every is None:
@@ -52,22 +44,7 @@ def tick_command(every: float | None) -> None:
                 "next tick tries them again"
             )
         return
-    stop = threading.Event()
-
-    def stopping(signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, stopping) for sig in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        while not stop.is_set():
-            report = run_lifecycle_tick(stopping=stop.is_set)
-            db.session.remove()
-            _echo(report, quiet=True)
-            if stop.wait(every):
-                break
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    run_every(every, lambda stopping: _echo(run_lifecycle_tick(stopping), quiet=True))
 
 
 def _echo(report: LifecycleReport, *, quiet: bool) -> None:

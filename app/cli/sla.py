@@ -11,13 +11,12 @@ write each notice once.
 
 from __future__ import annotations
 
-import signal
-import threading
-from types import FrameType
+from collections.abc import Callable
 
 import click
 from flask.cli import AppGroup
 
+from app.cli.ticking import every_option, run_every
 from app.deadlines.clock import calendar
 from app.deadlines.schedule import NoticeKind
 from app.deadlines.tick import TickReport, run_tick
@@ -35,12 +34,7 @@ NOTICE_WORDS: dict[NoticeKind, str] = {
 
 
 @sla_cli.command("tick")
-@click.option(
-    "--every",
-    type=click.FloatRange(min=1),
-    metavar="SECONDS",
-    help="Run again every SECONDS until stopped, saying only what it wrote.",
-)
+@every_option
 def tick_command(every: float | None) -> None:
     """Send the reminders, overdue notices and escalations due now, each once."""
     if every is None:
@@ -54,23 +48,12 @@ def tick_command(every: float | None) -> None:
                 "next tick tries them again"
             )
         return
-    stop = threading.Event()
-
-    def stopping(signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, stopping) for sig in (signal.SIGTERM, signal.SIGINT)}
     warned: set[tuple[str, str]] = set()
-    try:
-        while not stop.is_set():
-            report = run_tick(stopping=stop.is_set)
-            db.session.remove()
-            _echo(report, quiet=True, warned=warned)
-            if stop.wait(every):
-                break
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+
+    def once(stopping: Callable[[], bool]) -> None:
+        _echo(run_tick(stopping=stopping), quiet=True, warned=warned)
+
+    run_every(every, once)
 
 
 def _echo(report: TickReport, *, quiet: bool, warned: set[tuple[str, str]]) -> None:

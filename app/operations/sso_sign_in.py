@@ -34,8 +34,8 @@ def check_sso_identity(claims: Mapping[str, Any], *, client: Client = NO_CLIENT)
             raise SsoRefused(SsoFailure.DEACTIVATED)
         _use_nonce(str(claims.get("nonce") or ""))
     except SsoRefused as refusal:
-        email = claims.get("email") if isinstance(claims.get("email"), str) else None
-        record_sso_failure(refusal, email=email, client=client)
+        named = claims.get("email")
+        record_sso_failure(refusal, email=named if isinstance(named, str) else None, client=client)
         raise
     return user
 

@@ -23,8 +23,8 @@ from app.rules.accounts import (
     AccountStatus,
     ChangeStatus,
     allowed_account_actions,
-    check_can_decide_change,
     check_can_file_change,
+    check_decides_now,
 )
 from app.rules.formatting import uk_date, uk_datetime
 from app.rules.workflow import Refusal, Status
@@ -164,13 +164,7 @@ def change_item(request: AccessRequest, change: AccountChange, user: User) -> Ch
         for d in change.decisions
     )
     try:
-        check_can_decide_change(
-            user,
-            change,
-            stage=change.current_stage or "",
-            version=change.version,
-            decisions=change.decisions,
-        )
+        check_decides_now(user, change, change.decisions)
     except Refusal:
         href = None
     else:

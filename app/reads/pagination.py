@@ -36,6 +36,16 @@ class Page(Generic[T]):
         return (self.number - 1) * self.size + len(self.items)
 
 
+def query_args(values: dict[str, Any], defaults: dict[str, Any]) -> dict[str, str]:
+    """A list's query string: each value as text, leaving out None and the defaults (so
+    links stay short and one view has one address)."""
+    return {
+        name: str(value)
+        for name, value in values.items()
+        if value is not None and defaults.get(name) != value
+    }
+
+
 def page_count(total: int, size: int) -> int:
     """How many pages `total` items fill: at least 1, so an empty list has its page."""
     return max(1, -(-total // size))

@@ -22,6 +22,7 @@ from app.models.departments import Department
 from app.models.platforms import PipelineStage, Platform, pipeline_stage_approvers
 from app.models.requests import AccessRequest, Decision, RequestRevision
 from app.models.users import User
+from app.reads.pagination import query_args
 from app.rules.formatting import in_london
 from app.rules.workflow import Quorum, Status
 
@@ -152,11 +153,7 @@ class QueueQuery:
             **changes,
         }
         defaults = {"sort": DEFAULT_SORT, "order": FIRST_ORDER[values["sort"]], "page": 1}
-        return {
-            name: str(value)
-            for name, value in values.items()
-            if value is not None and defaults.get(name) != value
-        }
+        return query_args(values, defaults)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -22,7 +22,7 @@ from app.models.departments import Department
 from app.models.platforms import Platform
 from app.models.requests import AccessRequest
 from app.models.users import User
-from app.reads.pagination import Page, page_count
+from app.reads.pagination import Page, page_count, query_args
 from app.rules.accounts import OVERSIGHT_STAGES, AccountStatus
 from app.rules.formatting import in_london
 from app.rules.roles import Role
@@ -59,7 +59,7 @@ class RegisterQuery:
     order: SortOrder = SortOrder.ASC
     page: int = 1
 
-    def args(self, **changes: Any) -> dict[str, str]:
+    def args(self, **changes: Any) -> dict[str, Any]:
         """The query string for this view with `changes`, leaving out defaults."""
         values = {
             "department": self.department_id,
@@ -70,12 +70,7 @@ class RegisterQuery:
             "page": self.page,
             **changes,
         }
-        defaults = {"sort": DEFAULT_SORT, "order": SortOrder.ASC, "page": 1}
-        return {
-            name: str(value)
-            for name, value in values.items()
-            if value is not None and defaults.get(name) != value
-        }
+        return query_args(values, {"sort": DEFAULT_SORT, "order": SortOrder.ASC, "page": 1})
 
 
 @dataclass(frozen=True)
@@ -127,7 +122,7 @@ _SORT_COLUMNS = {
 }
 
 
-def _query(user: User, query: RegisterQuery) -> Select[Any] | None:
+def _query(user: User, query: RegisterQuery) -> Any:
     scope = register_scope(user)
     if scope is None:
         return None

@@ -10,6 +10,7 @@ it; `lifecycle tick` expires it after the end date its request asked for.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -119,8 +120,11 @@ ACCOUNT_MOVES: dict[AccountAction, AccountMove] = {
 class AccountLike(Protocol):
     status: str
     version: int
-    #: When the officers confirmed a revoked account was closed or handed over.
-    closure_confirmed: bool
+
+    @property
+    def closure_confirmed(self) -> bool:
+        """Whether the officers confirmed a revoked account was closed or handed over."""
+        ...
 
     @property
     def department_id(self) -> int: ...
@@ -341,7 +345,7 @@ def check_can_decide_change(
     *,
     stage: str,
     version: int,
-    decisions: list[ChangeDecisionLike],
+    decisions: Sequence[ChangeDecisionLike],
 ) -> None:
     """Refuse a decision on `change`'s current stage that the rules do not allow: as for
     a request, nobody decides a change they filed, nor signs two of its stages."""
@@ -356,3 +360,17 @@ def check_can_decide_change(
         raise OwnRequest("You cannot decide a change you asked for")
     if any(d.approver_id == actor.id and d.stage_code != stage for d in decisions):
         raise SecondStage("You have already decided another stage of this change")
+
+
+def check_decides_now(
+    actor: ActorLike, change: ChangeLike, decisions: Sequence[ChangeDecisionLike]
+) -> None:
+    """check_can_decide_change for `change` as it stands: its own stage and version (a
+    page offering the decision, or a visit to it)."""
+    check_can_decide_change(
+        actor,
+        change,
+        stage=change.current_stage or "",
+        version=change.version,
+        decisions=decisions,
+    )

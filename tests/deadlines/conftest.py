@@ -30,9 +30,8 @@ def clock(time_machine) -> Callable[[datetime], None]:
     return move
 
 
-@pytest.fixture
-def tick(app: Flask) -> Tick:
-    """`flask sla tick` in-process at the clock's time: its result (a crash re-raised).
+def tick_in_process(app: Flask, group: str) -> Tick:
+    """`flask GROUP tick` in-process at the clock's time: its result (a crash re-raised).
 
     It runs in an app context of its own, so with a session of its own, as a separate
     process would: the test's session is committed first and sees what it wrote after."""
@@ -41,13 +40,19 @@ def tick(app: Flask) -> Tick:
     def invoke(*args: str) -> Result:
         db.session.commit()
         with app.app_context():
-            result = runner.invoke(args=["sla", "tick", *args])
+            result = runner.invoke(args=[group, "tick", *args])
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise result.exception
         db.session.expire_all()
         return result
 
     return invoke
+
+
+@pytest.fixture
+def tick(app: Flask) -> Tick:
+    """`flask sla tick` in-process (`tick_in_process`)."""
+    return tick_in_process(app, "sla")
 
 
 @pytest.fixture

@@ -80,7 +80,7 @@ def change_pipeline(platform_id: int) -> ResponseReturnValue:
 
 
 def _change_form(platform: Platform, formdata: object) -> ChangePipelineForm:
-    stages = db.session.execute(select(Stage.code, Stage.name)).all()
+    stages = [(code, name) for code, name in db.session.execute(select(Stage.code, Stage.name))]
     order = [step.stage_code for step in platform.pipeline]
     ranked = sorted(stages, key=lambda s: order.index(s[0]) if s[0] in order else len(order))
     data = None if formdata is not None else {"change_pipeline": list(platform.change_pipeline)}

@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.operations.account_changes import decide_account_change, file_account_change
-from app.rules.accounts import check_can_decide_change, check_can_file_change
+from app.rules.accounts import check_can_file_change, check_decides_now
 from app.rules.workflow import InvalidTransition, Outcome
 from app.screens.requests import blueprint
 from app.screens.requests.account import (
@@ -67,13 +67,7 @@ def decide_change(reference: str, number: int) -> ResponseReturnValue:
     if change is None:
         abort(404)
     try:
-        check_can_decide_change(
-            current_user,
-            change,
-            stage=change.current_stage or "",
-            version=change.version,
-            decisions=change.decisions,
-        )
+        check_decides_now(current_user, change, change.decisions)
     except InvalidTransition:
         if request.method != "GET":
             raise
