@@ -51,6 +51,11 @@ fixed count, whatever the number of stages or people:
   listed too (the same query on the request page is for approvers only: the budget's
   request page is an officer's).
 
+Issue 17 (approved accounts) added two pages, each a fixed count whatever the number of
+accounts: an approved request's page and the register (their reasons are beside their
+budgets below). The final approval writes the account and a row per approval with
+conditions; the budget's decide is Security's, which writes neither.
+
 On PostgreSQL the outbox rows of one write go in one INSERT (SQLAlchemy's
 insertmanyvalues); SQLite gets one INSERT each, which is why submit and decide differ.
 """
@@ -90,4 +95,12 @@ BUDGETS: dict[str, Budget] = {
     "queue": Budget(6, 6),
     "request page": Budget(9, 9),
     "audit log": Budget(5, 5),
+    # Issue 17: an approved request's page reads what every request page reads (9), and
+    # its account, the account's conditions and its changes (3; a change's decisions are
+    # one more once there are any), and whether its approval had conditions (1, for the
+    # status tag).
+    "approved request page": Budget(13, 13),
+    # The caller, the filter's departments and platforms, the count, a page of accounts
+    # with their requests, departments and platforms joined, and their conditions.
+    "register": Budget(6, 6),
 }

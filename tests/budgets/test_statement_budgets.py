@@ -4,6 +4,7 @@ its unit of work needs, and the same count however many rows a page or list hold
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -12,6 +13,7 @@ from flask import Flask
 from werkzeug.test import TestResponse
 
 from app.extensions import db
+from tests.accounts.support import approved_with_conditions
 from tests.api.test_requests import api_content
 from tests.budgets.budgets import BUDGETS, Budget
 from tests.budgets.counting import Tally, counting
@@ -30,6 +32,8 @@ class Journey:
         self.queue_reader = client_for(world.security)
         self.request_reader = client_for(world.officer)
         self.auditor = client_for(world.auditor)
+        #: An approved request of the officer's, with its account (set by the fixture).
+        self.approved = ""
         for client in (self.officer, self.approver):
             client.get("/api/v1/requests?limit=1")
         db.session.remove()
@@ -80,6 +84,8 @@ class Journey:
             "queue": lambda: self.queue_reader.get("/review/"),
             "request page": lambda: self.request_reader.get(f"/requests/{self.reference}"),
             "audit log": lambda: self.auditor.get("/audit-log/"),
+            "approved request page": lambda: self.request_reader.get(f"/requests/{self.approved}"),
+            "register": lambda: self.auditor.get("/register/"),
         }
 
 
@@ -96,12 +102,24 @@ def measured(journey: Journey) -> dict[str, Tally]:
     return tallies
 
 
+def approved_accounts(world: World, count: int) -> str:
+    """`count` requests approved with conditions (so with accounts): the last one's
+    reference."""
+    reference = ""
+    for _ in range(count):
+        reference = approved_with_conditions(world).reference
+    return reference
+
+
 @pytest.fixture
 def tallies(world: World, api_client_for, client_for) -> dict[str, Tally]:
     for _ in range(3):
         world.submitted()
+    approved = approved_accounts(world, 2)
     db.session.commit()
-    return measured(Journey(world, api_client_for, client_for))
+    journey = Journey(world, api_client_for, client_for)
+    journey.approved = approved
+    return measured(journey)
 
 
 @pytest.mark.parametrize("name", list(BUDGETS))
@@ -143,11 +161,13 @@ def test_each_call_commits_only_what_its_unit_of_work_needs(tallies: dict[str, T
 def test_pages_and_lists_cost_the_same_whatever_the_number_of_rows(
     world: World, api_client_for, client_for
 ):
-    pages = ("api list", "queue", "request page", "audit log")
+    pages = ("api list", "queue", "request page", "audit log", "approved request page", "register")
     for _ in range(3):
         world.submitted()
+    approved = approved_accounts(world, 2)
     db.session.commit()
     journey = Journey(world, api_client_for, client_for)
+    journey.approved = approved
     few = measured(journey)
     decided = journey.reference  # the request page is read for this request both times
     for _ in range(12):  # twelve more requests waiting, and their events
@@ -155,6 +175,12 @@ def test_pages_and_lists_cost_the_same_whatever_the_number_of_rows(
         journey.update()
         journey.submit()
     journey.reference = decided
+    # Four more approved accounts, with their conditions: the measuring left the world's
+    # people and platform out of the session, so they are brought back into it first.
+    for field in dataclasses.fields(world):
+        setattr(world, field.name, db.session.merge(getattr(world, field.name)))
+    approved_accounts(world, 4)
+    db.session.commit()
     many = {name: tally for name, tally in measured(journey).items() if name in pages}
     counts = {p: (few[p].count, many[p].count) for p in pages}
     assert all(a == b for a, b in counts.values()), counts
