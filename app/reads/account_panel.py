@@ -154,7 +154,7 @@ def change_item(request: AccessRequest, change: AccountChange, user: User) -> Ch
     labels = CHANGE_FIELDS
     before, after = change.fields.get("before", {}), change.fields.get("after", {})
     lines = tuple(
-        f"{labels.get(name, name)}: {before.get(name) or 'none'} → {after[name]}"
+        f"{labels.get(name, name)}: {before.get(name) or 'not set'} → {after[name]}"
         for name in sorted(after)
     )
     decided = tuple(
@@ -217,7 +217,9 @@ def account_rows(account: ApprovedAccount) -> list[dict[str, Any]]:
         ("Permission ends", _day(account.ends_on, "No end date")),
     ]
     if not status.is_final:
-        rows.append(("Next review", _day(account.review_due_on, "None due")))
+        rows.append(
+            ("Next review", _day(account.review_due_on, "Not due before the permission ends"))
+        )
     if account.last_reviewed_on:
         rows.append(("Last reviewed", uk_date(account.last_reviewed_on)))
     if status is AccountStatus.REVOKED:

@@ -144,7 +144,7 @@ def _account_lines(event: AuditEvent, names: dict[str, str]) -> list[tuple[str |
         lines.append((None, f"Change {payload['change']}"))
         before, after = payload.get("before", {}), payload.get("after", {})
         for name in sorted(after):
-            lines.append((name.capitalize(), f"{before.get(name) or 'none'} → {after[name]}"))
+            lines.append((name.capitalize(), f"{before.get(name) or 'not set'} → {after[name]}"))
         if payload.get("change_status") == "approved":
             lines.append((None, "The change applies from now"))
         elif payload.get("next_stage"):

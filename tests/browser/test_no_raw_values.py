@@ -51,7 +51,8 @@ PAGES_WALKED = ROOT / "test-artifacts" / "pages-walked.txt"
 #: (a question opened from check answers). A link with any other is left.
 FOLLOWED_KEYS = frozenset({"page", "before", "after", "from"})
 #: Paths that are not pages: the JSON API, static files.
-NOT_PAGES = ("/api/", "/assets/")
+#: The register's CSV is a download, not a page (tests/web/test_register.py reads it).
+NOT_PAGES = ("/api/", "/assets/", "/register/export.csv")
 #: (path, kind of raw value) a page shows on purpose: the API reference gives JSON's
 #: types, "string or null".
 MEANT = frozenset({("/account/api-reference", "null")})
