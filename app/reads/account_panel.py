@@ -9,8 +9,11 @@ from typing import Any
 
 from flask import url_for
 from markupsafe import Markup, escape
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.deadlines.clock import london_today
+from app.extensions import db
 from app.models.accounts import AccountChange, AccountCondition, ApprovedAccount
 from app.models.requests import AccessRequest
 from app.models.users import User
@@ -101,9 +104,11 @@ class AccountPanel:
 
 def account_panel(request: AccessRequest, user: User) -> AccountPanel | None:
     """The panel of an approved request's account; None before approval (no query)."""
-    if request.status != Status.APPROVED or request.account is None:
+    if request.status != Status.APPROVED:
         return None
-    account = request.account
+    account = page_account(request)
+    if account is None:
+        return None
     status = AccountStatus(account.status)
     allowed = allowed_account_actions(user, account)
     reference = request.reference
@@ -137,6 +142,20 @@ def account_panel(request: AccessRequest, user: User) -> AccountPanel | None:
         review_overdue=bool(
             account.review_due_on and not status.is_final and account.review_due_on < london_today()
         ),
+    )
+
+
+def page_account(request: AccessRequest) -> ApprovedAccount | None:
+    """The request's account with its conditions and changes, in one statement (three
+    by its relationships); a change's decisions follow in one more, when it has any."""
+    return (
+        db.session.scalars(
+            select(ApprovedAccount)
+            .where(ApprovedAccount.request_id == request.id)
+            .options(joinedload(ApprovedAccount.conditions), joinedload(ApprovedAccount.changes))
+        )
+        .unique()
+        .one_or_none()
     )
 
 
