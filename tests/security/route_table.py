@@ -1038,6 +1038,7 @@ ROUTES: tuple[Route, ...] = (
     route("GET", "/review/<reference>/decide", APPROVERS, subject=a_request(Status.IN_REVIEW)),
     # An approver's own cover: set it, and end one that names them (another pair's is
     # not found).
+    route("GET", "/review/account-changes", APPROVERS),
     route("GET", "/review/cover", APPROVERS),
     route(
         "POST",

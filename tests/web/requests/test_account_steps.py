@@ -226,6 +226,12 @@ def test_a_change_asked_for_on_the_page_and_decided_by_security(world, client_fo
     security = client_for(world.security)
     page = security.get(f"/requests/{request.reference}").get_data(as_text=True)
     assert "Handle: @dsit_live → @dsit_renamed" in page and "Decide change 1" in page
+    # Listed for Security, with a link to decide it; not for a stage it does not wait at.
+    waiting = security.get("/review/account-changes").get_data(as_text=True)
+    assert f"/requests/{request.reference}/account/changes/1/decide" in waiting
+    assert "Handle" in waiting
+    none = client_for(world.no10).get("/review/account-changes").get_data(as_text=True)
+    assert "No account changes are waiting for you" in none
     decide = f"/requests/{request.reference}/account/changes/1/decide"
     refused = post_step(security, decide, {"stage": "security", "outcome": "reject"})
     assert "Enter reason" in refused.get_data(as_text=True)
