@@ -3,9 +3,14 @@ account."""
 
 from __future__ import annotations
 
+from datetime import date
+
+from app.deadlines.clock import london_today
 from app.extensions import db
 from app.models.accounts import ApprovedAccount
 from app.models.requests import AccessRequest
+from app.models.users import User
+from app.operations.account_lifecycle import record_opening
 from app.rules.workflow import Outcome
 from tests.factories import World
 from tests.operations.support import decide
@@ -35,3 +40,28 @@ def account_of(request: AccessRequest) -> ApprovedAccount:
     account = db.session.get(AccessRequest, request.id).account
     assert account is not None, "an approved request has its account"
     return account
+
+
+def opened(
+    request: AccessRequest,
+    officer: User,
+    *,
+    handle: str = "@dsit_live",
+    opened_on: date | None = None,
+    owner: str = "Olive Officer",
+    url: str = "",
+) -> ApprovedAccount:
+    """`request`'s account recorded as opened by `officer` (today, unless `opened_on`);
+    committed, and read again."""
+    account = account_of(request)
+    record_opening(
+        account,
+        officer,
+        handle=handle,
+        url=url,
+        opened_on=opened_on or london_today(),
+        owner=owner,
+        version=account.version,
+    )
+    db.session.commit()
+    return account_of(request)

@@ -15,9 +15,9 @@ from app.audit.verify import verify_database
 from app.extensions import db
 from app.models import AccountNotice, AuditEvent, OutboxMessage, User
 from app.models.accounts import ApprovedAccount
-from app.operations.account_lifecycle import change_account_status, record_opening
+from app.operations.account_lifecycle import change_account_status
 from app.rules.accounts import AccountAction, AccountStatus
-from tests.accounts.support import account_of, approved_with_conditions
+from tests.accounts.support import account_of, approved_with_conditions, opened
 from tests.deadlines.support import TickProcess, london
 from tests.notifications.support import wait_for
 
@@ -45,27 +45,12 @@ def messages_of(kind: str) -> list[tuple[str, str]]:
     return sorted((reference, name) for reference, name in rows)
 
 
-def open_now(world, request, opened_on):
-    account = account_of(request)
-    record_opening(
-        account,
-        world.officer,
-        handle="@live",
-        url="",
-        opened_on=opened_on,
-        owner="Olive Officer",
-        version=account.version,
-    )
-    db.session.commit()
-    return account_of(request)
-
-
 def test_an_account_expires_the_day_after_its_end_date_and_once(world, clock, lifecycle_tick):
     clock(APPROVED_AT)
     request = approved_with_conditions(
         world, start_date=date(2027, 1, 4), end_date=date(2027, 3, 31)
     )
-    open_now(world, request, date(2026, 12, 7))
+    opened(request, world.officer, handle="@live", opened_on=date(2026, 12, 7))
     clock(london(2027, 3, 31, 23, 0))  # the last day of the permission, late at night
     assert "Expired 0" in lifecycle_tick().output
     assert account_of(request).status == AccountStatus.OPEN
@@ -86,7 +71,7 @@ def test_a_suspended_or_unopened_account_expires_too(world, clock, lifecycle_tic
     clock(APPROVED_AT)
     unopened = approved_with_conditions(world, end_date=date(2027, 1, 31))
     suspended = approved_with_conditions(world, end_date=date(2027, 1, 31))
-    account = open_now(world, suspended, date(2026, 12, 7))
+    account = opened(suspended, world.officer, handle="@live", opened_on=date(2026, 12, 7))
     change_account_status(
         account, world.security, AccountAction.SUSPEND, reason="Paused", version=account.version
     )
@@ -122,7 +107,7 @@ def test_officers_are_reminded_once_to_record_the_opening(world, clock, lifecycl
 def test_security_hears_when_a_review_is_due_then_overdue(world, clock, lifecycle_tick):
     clock(APPROVED_AT)
     request = approved_with_conditions(world, end_date=date(2030, 1, 31))
-    account = open_now(world, request, date(2026, 12, 7))
+    account = opened(request, world.officer, handle="@live", opened_on=date(2026, 12, 7))
     assert account.review_due_on == date(2027, 12, 7)
     clock(london(2027, 11, 22, 9, 0))  # 15 days before
     assert "wrote 0 notices" in lifecycle_tick().output

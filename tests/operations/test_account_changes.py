@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 
 from app.audit.events import EventType
-from app.deadlines.clock import london_today
 from app.extensions import db
 from app.operations.account_changes import decide_account_change, file_account_change
-from app.operations.account_lifecycle import change_account_status, record_opening
+from app.operations.account_lifecycle import change_account_status
 from app.rules.accounts import AccountAction, ChangeStatus
 from app.rules.roles import Role
 from app.rules.workflow import (
@@ -21,24 +20,13 @@ from app.rules.workflow import (
     SecondStage,
     StaleRequest,
 )
-from tests.accounts.support import account_of, approved_with_conditions
+from tests.accounts.support import account_of, approved_with_conditions, opened
 from tests.factories import make_user
 from tests.operations.support import head_seq, one_event
 
 
 def an_open_account(world):
-    account = account_of(approved_with_conditions(world))
-    record_opening(
-        account,
-        world.officer,
-        handle="@dsit_live",
-        url="",
-        opened_on=london_today(),
-        owner="Olive Officer",
-        version=account.version,
-    )
-    db.session.commit()
-    return account_of(account.request)
+    return opened(approved_with_conditions(world), world.officer)
 
 
 def ask(world, account, person=None, **changes):

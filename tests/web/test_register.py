@@ -9,37 +9,29 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.deadlines.clock import london_today
 from app.extensions import db
-from app.operations.account_lifecycle import change_account_status, record_opening
+from app.operations.account_lifecycle import change_account_status
 from app.rules.accounts import AccountAction
-from tests.accounts.support import account_of, approved_with_conditions
+from tests.accounts.support import approved_with_conditions, opened
 
 
-def opened(world, request, handle):
-    account = account_of(request)
-    record_opening(
-        account,
-        world.officer if request.department_id == world.department.id else world.outsider,
-        handle=handle,
-        url="",
-        opened_on=london_today(),
-        owner="Owner Name",
-        version=account.version,
-    )
-    db.session.commit()
-    return account_of(request)
+def opened_as(world, request, handle):
+    """Opened by an officer of the request's department, owner "Owner Name"."""
+    officer = world.officer if request.department_id == world.department.id else world.outsider
+    return opened(request, officer, handle=handle, owner="Owner Name")
 
 
 @pytest.fixture
 def accounts(world):
     """Three accounts: DSIT's open and suspended ones, and the Home Office's open one."""
-    mine = opened(world, approved_with_conditions(world, end_date=date(2031, 3, 31)), "@dsit_open")
-    suspended = opened(world, approved_with_conditions(world), "@dsit_paused")
+    mine = opened_as(
+        world, approved_with_conditions(world, end_date=date(2031, 3, 31)), "@dsit_open"
+    )
+    suspended = opened_as(world, approved_with_conditions(world), "@dsit_paused")
     change_account_status(
         suspended, world.security, AccountAction.SUSPEND, reason="Paused", version=suspended.version
     )
-    theirs = opened(world, approved_with_conditions(world, author=world.outsider), "@ho_open")
+    theirs = opened_as(world, approved_with_conditions(world, author=world.outsider), "@ho_open")
     db.session.commit()
     return mine, suspended, theirs
 
@@ -99,7 +91,7 @@ def test_export_is_the_filtered_register_as_csv(world, client_for, accounts):
 
 
 def test_export_defuses_spreadsheet_formulas(world, client_for):
-    opened(world, approved_with_conditions(world), "=HYPERLINK(1)")
+    opened_as(world, approved_with_conditions(world), "=HYPERLINK(1)")
     text = client_for(world.auditor).get("/register/export.csv").get_data(as_text=True)
     assert "'=HYPERLINK(1)" in text
 
