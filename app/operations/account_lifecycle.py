@@ -31,7 +31,7 @@ from app.rules.accounts import (
     check_opening,
     next_review,
 )
-from app.rules.workflow import InvalidContent, Outcome
+from app.rules.workflow import InvalidContent, InvalidTransition, Outcome
 
 EVENT_TYPES: dict[AccountAction, EventType] = {
     AccountAction.RECORD_OPENING: EventType.APPROVED_ACCOUNT_OPENED,
@@ -228,13 +228,10 @@ def expire_account(account: ApprovedAccount, *, today: date) -> bool:
     _lock(account)
     if account.ends_on is None or account.ends_on >= today:
         return False
-    if AccountStatus(account.status) not in (
-        AccountStatus.AWAITING_OPENING,
-        AccountStatus.OPEN,
-        AccountStatus.SUSPENDED,
-    ):
+    try:
+        target = check_account_action(None, account, AccountAction.EXPIRE)
+    except InvalidTransition:  # closed, revoked or expired already
         return False
-    target = check_account_action(None, account, AccountAction.EXPIRE)
     account.review_due_on = None
     _step(
         account,

@@ -21,15 +21,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from app.deadlines.clock import calendar, london_today
 from app.deadlines.working_days import london_day
 from app.extensions import db
-from app.models.accounts import ApprovedAccount
+from app.models.accounts import AccountNotice, ApprovedAccount
 from app.models.requests import AccessRequest
 from app.operations.account_lifecycle import expire_account
 from app.operations.account_notices import NoticeKind, raise_account_notice
@@ -84,12 +84,26 @@ def run_lifecycle_tick(stopping: Callable[[], bool] = lambda: False) -> Lifecycl
 def _candidates(today: date) -> list[tuple[int, str]]:
     """Every account with something that may be due today (one query)."""
     notice_days = int(current_app.config["ACCOUNT_REVIEW_NOTICE_DAYS"])
+    opening_days = int(current_app.config["ACCOUNT_OPENING_REMINDER_WORKING_DAYS"])
+    opening_cutoff = datetime.combine(
+        today - timedelta(days=opening_days - 1), time.min, tzinfo=UTC
+    )
+    reminded = exists().where(
+        AccountNotice.account_id == ApprovedAccount.id,
+        AccountNotice.kind == str(NoticeKind.OPENING_OVERDUE),
+    )
     rows = db.session.execute(
         select(ApprovedAccount.id, AccessRequest.reference)
         .join(AccessRequest, AccessRequest.id == ApprovedAccount.request_id)
         .where(
             (ApprovedAccount.status.in_(_LIVE) & (ApprovedAccount.ends_on < today))
-            | (ApprovedAccount.status == str(AccountStatus.AWAITING_OPENING))
+            | (
+                # Not opened, approved long enough ago (calendar days are never more than
+                # working days), and not reminded yet.
+                (ApprovedAccount.status == str(AccountStatus.AWAITING_OPENING))
+                & (ApprovedAccount.approved_at <= opening_cutoff)
+                & ~reminded
+            )
             | (
                 ApprovedAccount.status.in_(_RUNNING)
                 & (ApprovedAccount.review_due_on <= today + timedelta(days=notice_days))

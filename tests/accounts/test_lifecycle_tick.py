@@ -100,7 +100,7 @@ def test_officers_are_reminded_once_to_record_the_opening(world, clock, lifecycl
     assert f"Opening reminder {request.reference} (Monday 21 December 2026)" in result.output
     assert messages_of("approved_account_opening_overdue") == [(request.reference, "Olive Officer")]
     clock(london(2026, 12, 22, 9, 0))
-    assert "1 already written" in lifecycle_tick().output
+    assert "wrote 0 notices" in lifecycle_tick().output
     assert len(events_of(EventType.APPROVED_ACCOUNT_OPENING_OVERDUE)) == 1
 
 
@@ -191,3 +191,14 @@ def test_nothing_to_do_says_so(world, clock, lifecycle_tick):
     result = lifecycle_tick()
     assert result.exit_code == 0
     assert "Expired 0; wrote 0 notices; 0 already written." in result.output
+
+
+def test_an_account_reminded_once_is_not_taken_up_again(world, clock, lifecycle_tick):
+    """Once its opening reminder is written, an unopened account is no candidate: later
+    ticks neither lock it nor try its notice's key again."""
+    clock(APPROVED_AT)
+    approved_with_conditions(world)
+    clock(london(2026, 12, 21, 9, 0))
+    assert "wrote 1 notices" in lifecycle_tick().output
+    clock(london(2026, 12, 22, 9, 0))
+    assert "Expired 0; wrote 0 notices; 0 already written." in lifecycle_tick().output

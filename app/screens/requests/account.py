@@ -244,8 +244,13 @@ def account_step_page(
     form: VersionedForm,
     page: StepPage,
     operation: Callable[[int], None],
+    *,
+    current_version: Callable[[], int] | None = None,
     **context: Any,
 ) -> ResponseReturnValue:
+    """The step's page: on a good form, `operation(version)`, commit and back to the
+    request. Someone else's change first redraws the form at `current_version()` (the
+    account's, unless the form is about something with a version of its own)."""
     status = 200
     if form.validate_on_submit():
         try:
@@ -255,7 +260,7 @@ def account_step_page(
             form.add_errors(refusal.errors)
         except StaleRequest:
             db.session.rollback()
-            form.show_version(account.version)
+            form.show_version(current_version() if current_version else account.version)
             form.form_errors.append(CHANGED_BY_SOMEONE_ELSE)
             status = 409
         else:

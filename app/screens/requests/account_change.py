@@ -66,12 +66,14 @@ def decide_change(reference: str, number: int) -> ResponseReturnValue:
     change = account.change(number)
     if change is None:
         abort(404)
-    try:
-        check_decides_now(current_user, change, change.decisions)
-    except InvalidTransition:
-        if request.method != "GET":
-            raise
-        return redirect(url_for(".show", reference=access_request.reference))
+    # A visit is checked against the change as it stands; a decision sent is checked, by
+    # the operation, against the stage and version its page showed, so that someone who
+    # was beaten to it is told so (409) rather than refused the next stage (403).
+    if request.method == "GET":
+        try:
+            check_decides_now(current_user, change, change.decisions)
+        except InvalidTransition:
+            return redirect(url_for(".show", reference=access_request.reference))
     # Not obj=change: the change's own reason is the officer's, not the decision's.
     form = ChangeDecisionForm(data={"version": change.version, "stage": change.current_stage})
     page = StepPage(
@@ -95,4 +97,12 @@ def decide_change(reference: str, number: int) -> ResponseReturnValue:
             client=client_from_request(),
         )
 
-    return account_step_page(access_request, account, form, page, operation, change=change)
+    return account_step_page(
+        access_request,
+        account,
+        form,
+        page,
+        operation,
+        current_version=lambda: change.version,
+        change=change,
+    )

@@ -263,3 +263,48 @@ def test_an_admin_chooses_a_platforms_change_pipeline(world, client_for):
     assert done.status_code == 302
     db.session.expire_all()
     assert world.platform.change_pipeline == ["security", "cabinet_office"]  # pipeline order
+
+
+def test_a_change_decided_meanwhile_redraws_the_form_at_the_changes_version(world, client_for):
+    """Regression: the 409 redrew the decision form with the account's version, not the
+    change's, so the page held a version no decision of it could carry."""
+    world.platform.change_pipeline = ["security", "cabinet_office"]
+    db.session.commit()
+    request = approved_with_conditions(world)
+    officer = client_for(world.officer)
+    post_step(officer, url(request, "record_opening"), opening_form(london_today()))
+    post_step(
+        officer,
+        f"/requests/{request.reference}/account/changes/new",
+        {
+            "handle": "@dsit_renamed",
+            "owner": "Olive Officer",
+            "purpose": request.purpose,
+            "reason": "Renamed",
+        },
+    )
+    decide = f"/requests/{request.reference}/account/changes/1/decide"
+    late = client_for(world.security_2)
+    late_page = late.get(decide)
+    stale = _hidden_version(late_page.get_data(as_text=True))
+    assert (
+        post_step(
+            client_for(world.security), decide, {"stage": "security", "outcome": "approve"}
+        ).status_code
+        == 302
+    )
+    response = late.post(
+        decide,
+        data={
+            "version": stale,
+            "stage": "security",
+            "outcome": "approve",
+            "csrf_token": csrf_token(late_page),
+        },
+    )
+    assert response.status_code == 409
+    assert "Someone else changed" in response.get_data(as_text=True)
+    change = account_of(request).change(1)
+    assert _hidden_version(response.get_data(as_text=True)) == str(change.version)
+    assert change.current_stage == "cabinet_office"
+    assert [d.approver_id for d in change.decisions] == [world.security.id]
