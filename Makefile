@@ -9,7 +9,7 @@ FLASK := $(BIN)/flask --app wsgi
 # newcomer must read (make run's sign-ins, a failure) is not lost among install lines.
 quietly = @out=$$($(1) 2>&1) || { printf '%s\n' "$$out"; echo "make: failed: $(1)" >&2; exit 1; }
 
-.PHONY: run test test-browser fuzz install install-dev assets migrate seed lint format typecheck clean
+.PHONY: run test test-browser test-faults prod-check restore-drill fuzz install install-dev assets migrate seed lint format typecheck clean
 
 $(BIN)/activate:
 	@echo "Making the virtual environment in $(VENV)/"
@@ -77,9 +77,26 @@ run: migrate assets
 # Debian's Chromium at /usr/bin/chromium (or $PERMIT_CHROMIUM), checked with axe-core
 # (package.json). Without Chromium those tests skip with one line; .ci/run installs it.
 # pytest-xdist runs the tests on every core: TEST_WORKERS=0 runs them in one process.
+# tests/faults/ (marked `faults`) are left to `make test-faults`.
 TEST_WORKERS ?= auto
 test: install-dev assets
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not faults" $(PYTEST_ARGS)
+
+# Faults under production settings (docs/deploy.md): real gunicorn instances on PostgreSQL
+# and Redis, killed with SIGKILL, cut off from the database and from Redis through a TCP
+# proxy, raced 50 at a time. Each test makes its own database on TEST_DATABASE_URL's
+# server (the machine's PostgreSQL by default) and drops it.
+test-faults: export TEST_DATABASE_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/postgres
+test-faults: install-dev assets
+	$(BIN)/python -m pytest -n 0 -p no:randomly -m faults tests/faults $(PYTEST_ARGS)
+
+# Two gunicorn instances on PostgreSQL and Redis, a journey across both (tools/prod_check.py).
+prod-check: install assets
+	$(BIN)/python tools/prod_check.py
+
+# docs/deploy.md's restore drill, end to end: anchor, pg_dump, restore, audit verify.
+restore-drill: install
+	bash tools/restore_drill.sh
 
 test-browser: install-dev assets
 	$(BIN)/python -m pytest tests/browser $(PYTEST_ARGS)

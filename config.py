@@ -84,7 +84,12 @@ class Config:
     PASSWORD_HASH_TIME_COST = 3
     PASSWORD_HASH_MEMORY_COST_KIB = 65536
     PASSWORD_HASH_PARALLELISM = 4
+    #: pool_pre_ping: a pooled connection is checked before use, so one that the database
+    #: dropped (a restart, an outage) is replaced, and the service recovers by itself.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: PostgreSQL: seconds to wait for a new connection (psycopg's connect_timeout, unless
+    #: the URL gives one) before the call fails with 503 rather than hanging a worker.
+    DATABASE_CONNECT_TIMEOUT_SECONDS = 5
     #: Largest request body: well above the longest form (six 5,000-character answers,
     #: percent-encoded), far below what would tie up a worker. Larger gets 413.
     MAX_CONTENT_LENGTH = 1024 * 1024
@@ -101,6 +106,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     #: Redis down: keep limiting, per process, rather than fail every sign-in.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    #: Redis client settings (ignored by memory://): an unreachable Redis fails a call in a
+    #: second, and the fallback above takes over, instead of holding the worker.
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 1}
     #: The JSON API's calls per token: API_RATELIMIT (Flask-Limiter's format), read in
     #: __init__. Every answer says how many are left in RateLimit-* headers (the IETF
     #: httpapi draft's names), 429 with Retry-After (seconds) beyond it. RateLimit-Reset is
@@ -124,6 +132,11 @@ class Config:
         env = {name: value for name, value in os.environ.items() if value}
         self.PERMIT_ENV: str = env.get("PERMIT_ENV", "development")
         self.SECRET_KEY: str = env.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY)
+        #: Keys being rotated out (docs/deploy.md), comma-separated: what they signed (the
+        #: session cookie, set-password links) is still accepted; only SECRET_KEY signs.
+        self.SECRET_KEY_FALLBACKS: list[str] = [
+            key.strip() for key in env.get("SECRET_KEY_FALLBACKS", "").split(",") if key.strip()
+        ]
         self.SQLALCHEMY_DATABASE_URI: str = normalise_database_url(
             env.get("DATABASE_URL", DEFAULT_DATABASE_URL)
         )
@@ -228,6 +241,8 @@ class Config:
             found.append("SECRET_KEY is not set: set it to a long random value")
         elif len(self.SECRET_KEY) < 32:
             found.append("SECRET_KEY is too short: use at least 32 characters")
+        if DEVELOPMENT_SECRET_KEY in self.SECRET_KEY_FALLBACKS:
+            found.append("SECRET_KEY_FALLBACKS holds the development secret: remove it")
         if "DATABASE_URL" not in self._explicit:
             found.append("DATABASE_URL is not set: point it at the production database")
         elif self.SQLALCHEMY_DATABASE_URI.startswith("sqlite") and not self.PERMIT_ALLOW_SQLITE:

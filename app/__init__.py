@@ -36,6 +36,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.from_object(config)
     os.makedirs(app.instance_path, exist_ok=True)
     register_extensions(app)
+    register_metrics(app)
     register_templates(app)
     register_access_control(app)
     register_blueprints(app)
@@ -72,6 +73,13 @@ def register_extensions(app: Flask) -> None:
     passwords.init_app(app)
     logs.init_app(app)
     headers.init_app(app)
+
+
+def register_metrics(app: Flask) -> None:
+    """Request latency and decisions, counted for Prometheus (app.metrics, docs/metrics.md)."""
+    from app.metrics import init_app
+
+    init_app(app)
 
 
 def register_templates(app: Flask) -> None:

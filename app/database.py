@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Engine
 
 from app.extensions import db
@@ -28,8 +28,18 @@ SNAPSHOT_READ = "permit_snapshot_read"
 
 
 def engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The engine options: the configured ones, with JSON columns stored canonically."""
-    return {**config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "json_serializer": dumps}
+    """The engine options: the configured ones, with JSON columns stored canonically, and
+    on PostgreSQL a connect timeout (DATABASE_CONNECT_TIMEOUT_SECONDS) unless the URL
+    sets its own: a database that does not answer fails a call, not hangs it."""
+    options = {**config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "json_serializer": dumps}
+    url = make_url(config.get("SQLALCHEMY_DATABASE_URI") or "sqlite://")
+    timeout = config.get("DATABASE_CONNECT_TIMEOUT_SECONDS")
+    if url.get_backend_name() == "postgresql" and timeout and "connect_timeout" not in url.query:
+        options["connect_args"] = {
+            "connect_timeout": int(timeout),
+            **options.get("connect_args", {}),
+        }
+    return options
 
 
 def configure_engine(app: Flask) -> None:

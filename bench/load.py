@@ -22,7 +22,7 @@ It prints the tables with PASS/MISS and exits 0 whatever the figures: it is a me
         [--duration S] [--connections C] [--app-dir DIR] [--keep] [--profile DIR]
 
 Standard library, plus psycopg (Permit's own driver) to read PostgreSQL and replay SQL;
-wrk (Debian) and gunicorn (requirements-dev.txt) as programs. Progress goes to stderr,
+wrk (Debian) and gunicorn (requirements.txt) as programs. Progress goes to stderr,
 the results to stdout.
 """
 
@@ -37,7 +37,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -51,9 +50,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from load_client import FORWARDED, Browser, People
+# tools/: the client that signs people in, and the instances and proxy, shared with
+# `make prod-check` and the fault tests.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+
+from instances import Instance, instance, stop_all
 from load_profile import record, summary
 from load_sql import Database, Postgres, Sqlite, Step, percentile
+from permit_client import FORWARDED, Browser, People
 
 BENCH = Path(__file__).resolve().parent
 WRK_SCRIPTS = BENCH / "wrk"
@@ -74,8 +78,6 @@ REFERENCE_CALLS = ("healthz", "readyz", "head")
 #: Seconds of the unmeasured run before a call's rounds: it warms the route and, for the
 #: calls that use requests up, tells how many the rounds need.
 PROBE_SECONDS = 3
-#: Child processes to end on any exit.
-RUNNING: list[subprocess.Popen[bytes]] = []
 
 #: A full draft: every answer, so the drafts `create` makes can be submitted later.
 DRAFT = {
@@ -126,51 +128,13 @@ def flask_command(*args: str) -> list[str]:
 # The servers. --------------------------------------------------------------------------
 
 
-@dataclass
-class Server:
-    name: str
-    port: int
-    process: subprocess.Popen[bytes]
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        if self.process in RUNNING:
-            RUNNING.remove(self.process)
-
-
 def start_gunicorn(
     name: str, app: str, *, cwd: Path, env: dict[str, str], workers: int, log: Path, ready: str
-) -> Server:
-    """`gunicorn -w N APP` on a free port of 127.0.0.1, its output in `log`; returns once
-    the path `ready` answers 200."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    argv = [venv_program("gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}"]
-    # gunicorn 27's control socket has one default path for every instance: not needed.
-    argv += ["--no-control-socket", app]
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out
-        )
-    RUNNING.append(process)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{name} stopped at start:\n{log.read_text()[-3000:]}")
-        try:
-            if Browser(port).call("GET", ready).status == 200:
-                return Server(name, port, process)
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"{name} did not answer {ready} within 60 s")
+) -> Instance:
+    """`gunicorn -c gunicorn.conf.py -w N APP` on a free port of 127.0.0.1 (the settings
+    production runs with: tools/instances.py), its output in `log`; returns once the path
+    `ready` answers 200."""
+    return instance(name, env=env, workers=workers, log=log, app=app, cwd=cwd).start(ready=ready)
 
 
 # wrk. ----------------------------------------------------------------------------------
@@ -607,8 +571,8 @@ def replay_sql(call: Call, steps: list[Step], db: Database, times: int) -> None:
 class Context:
     args: argparse.Namespace
     wrk: Wrk
-    floor: Server
-    permit: Server
+    floor: Instance
+    permit: Instance
     pools: Pools
     people: People
     cookies: dict[str, str]
@@ -654,7 +618,7 @@ def measure_call(call: Call, ctx: Context) -> None:
                 spy = None
                 if args.profile and number == 1:
                     out = args.profile / f"{call.name}.txt"
-                    spy = record(ctx.permit.process.pid, args.duration, out)
+                    spy = record(ctx.permit.pid, args.duration, out)
                 runs[target] = wrk.run(target, ctx.permit.port, this, args.duration)
                 if spy is not None:
                     spy.wait(timeout=60)
@@ -822,7 +786,7 @@ def report(calls: list[Call], db: Database, args: argparse.Namespace, facts: dic
             f"{' '.join(f'{x:.2f}' for x in load_end)} at end; 1-min load when each run "
             f"began: {min(loads, default=0):.2f} to {max(loads, default=0):.2f}",
             f"Seeding (db upgrade, seed-demo, seed-scale): {facts['seeding']:.0f} s",
-            f"gunicorn -w {args.workers} (sync workers) for both; Permit with "
+            f"gunicorn -c gunicorn.conf.py -w {args.workers} (sync workers) for both; Permit with "
             f"PERMIT_ENV=production. wrk -t{args.threads} -c{args.connections} "
             f"-d{args.duration:g}s, {args.rounds} rounds turn about. Figures: the medians of "
             "the rounds; ratio: Permit's req/s over the floor's.",
@@ -944,7 +908,7 @@ def main(argv: list[str] | None = None) -> int:
     folder = Path(tempfile.mkdtemp(prefix="permit-load-"))
     db: Database = Sqlite(folder) if args.database == "sqlite" else Postgres()
     seeding_env, production = environments(db, args.redis_db)
-    servers: list[Server] = []
+    servers: list[Instance] = []
     try:
         note(f"{db.name} database at {db.url}; Permit's code in {app_dir}; files in {folder}")
         db.create()
@@ -1023,8 +987,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for server in servers:
             server.stop()
-        for child in list(RUNNING):
-            child.terminate()
+        stop_all()
         if args.keep:
             note(f"kept: {db.url} and {folder}")
         else:

@@ -65,6 +65,10 @@ class EventType(enum.StrEnum):
     PASSWORD_LINK_ISSUED = "password_link_issued"
     #: An idle or absolute timeout ended a session (recorded when next used).
     SESSION_EXPIRED = "session_expired"
+    #: A person ended one of their other sessions (Your sessions).
+    SESSION_ENDED = "session_ended"
+    #: A person ended every session of theirs but the one they were using.
+    OTHER_SESSIONS_ENDED = "other_sessions_ended"
     TWO_FACTOR_ENROLLED = "two_factor_enrolled"
     TWO_FACTOR_FAILED = "two_factor_failed"
     #: An admin removed a person's second factor; they enrol again at their next sign-in.
@@ -86,6 +90,8 @@ class EventType(enum.StrEnum):
     USER_UPDATED = "user_updated"
     USER_DEACTIVATED = "user_deactivated"
     USER_REACTIVATED = "user_reactivated"
+    #: An admin ended all of a person's sessions: signed out everywhere.
+    USER_SESSIONS_ENDED = "user_sessions_ended"
     DEPARTMENT_CREATED = "department_created"
     DEPARTMENT_UPDATED = "department_updated"
     PLATFORM_CREATED = "platform_created"

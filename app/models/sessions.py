@@ -16,6 +16,9 @@ from app.extensions import Model
 from app.models.types import UTCDateTime
 from app.models.users import User
 
+#: Longest User-Agent kept; a longer one is cut (app.security.user_sessions.open_session).
+USER_AGENT_MAX = 255
+
 
 class UserSession(Model):
     __tablename__ = "user_sessions"
@@ -28,11 +31,16 @@ class UserSession(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: Last request seen, to the minute: the idle timeout counts from here.
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    #: Set when the session ends, by sign-out, timeout, password change or deactivation.
+    #: Set when the session ends: sign-out, timeout, password change, deactivation, or the
+    #: person (Your sessions) or an admin ending it.
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    #: `app.screens.auth.sessions.EndReason` value.
+    #: `app.security.user_sessions.EndReason` value.
     end_reason: Mapped[str | None] = mapped_column(String(32))
     client_address: Mapped[str | None] = mapped_column(String(64))
+    #: The User-Agent header at sign-in, control characters dropped and cut to
+    #: USER_AGENT_MAX; None when the browser sent none (and for sessions before 0015).
+    #: Shown as a device ("Firefox on macOS": app.rules.devices), never trusted.
+    user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_MAX))
 
     #: Read with the session by `app.security.user_sessions.find_session`, roles and stages too.
     user: Mapped[User] = relationship()

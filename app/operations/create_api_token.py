@@ -16,7 +16,8 @@ from app.extensions import db
 from app.models.api import ApiToken
 from app.models.types import utcnow
 from app.models.users import User
-from app.rules.workflow import InvalidContent, check_active, has_control_characters, too_long
+from app.rules.text import has_any_control_character, one_line_refusal
+from app.rules.workflow import InvalidContent, check_active, too_long
 from app.security.api_tokens import (
     EXPIRY_DAYS,
     NAME_MAX,
@@ -52,8 +53,8 @@ def create_api_token(
         errors["name"] = NO_NAME
     elif len(name) > NAME_MAX:
         errors["name"] = too_long("Name", NAME_MAX)
-    elif has_control_characters(name) or "\n" in name or "\r" in name or "\t" in name:
-        errors["name"] = "Name must not contain control characters"
+    elif has_any_control_character(name):
+        errors["name"] = one_line_refusal("Name")
     chosen = set(scopes)
     allowed = {str(scope) for scope in allowed_scopes(user)}
     if not chosen:

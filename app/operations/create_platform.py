@@ -10,7 +10,8 @@ from app.models.platforms import Platform
 from app.models.users import User
 from app.operations.update_platform import check_platform_name
 from app.rules.content import HANDLE_MAX, HandleRule
-from app.rules.workflow import InvalidContent, has_control_characters
+from app.rules.text import has_control_characters
+from app.rules.workflow import InvalidContent
 
 #: What a handle may hold besides letters and digits: at most this many characters.
 PUNCTUATION_MAX = 20

@@ -45,8 +45,8 @@ def check_user_fields(
             errors["email"] = "A user with this email address already exists"
     if not display_name.strip() or len(display_name) > NAME_MAX:
         errors["display_name"] = f"Enter a name of {NAME_MAX:,} characters or fewer"
-    elif name_refusal("Name", display_name, NAME_MAX):
-        errors["display_name"] = "Name must not contain control characters"
+    elif refusal := name_refusal("Name", display_name, NAME_MAX):
+        errors["display_name"] = refusal  # a control character: app.rules.text
     if not roles:
         errors["roles"] = "Select at least one role"
     if Role.OFFICER in roles and department is None:

@@ -16,7 +16,8 @@ from datetime import date
 from typing import Any
 
 from app.rules import canonical_json
-from app.rules.workflow import InvalidContent, RequestKind, has_control_characters, too_long
+from app.rules.text import has_control_characters
+from app.rules.workflow import InvalidContent, RequestKind, too_long
 
 #: Longest accepted value of each free-text field, in characters.
 HANDLE_MAX = 100

@@ -8,12 +8,12 @@ raises a named `Refusal` subclass: it never returns quietly.
 from __future__ import annotations
 
 import enum
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from app.rules.roles import Role
+from app.rules.text import has_any_control_character, has_control_characters, one_line_refusal
 
 
 class Status(enum.StrEnum):
@@ -394,11 +394,6 @@ REASON_MAX = 5000
 DEFAULT_TARGET_WORKING_DAYS = 5
 
 
-def has_control_characters(value: str) -> bool:
-    """True for control characters other than line breaks and tabs (ordinary in answers)."""
-    return any(unicodedata.category(ch) == "Cc" and ch not in "\r\n\t" for ch in value)
-
-
 def name_refusal(label: str, value: str, limit: int) -> str | None:
     """What is wrong with a one-line name (a person's, a department's, a platform's):
     empty, over `limit`, or holding a control character (a line break, a tab, NUL ...);
@@ -407,8 +402,8 @@ def name_refusal(label: str, value: str, limit: int) -> str | None:
         return f"Enter the {label.lower()}"
     if len(value) > limit:
         return too_long(label, limit)
-    if any(unicodedata.category(ch) == "Cc" for ch in value):
-        return f"{label} must not contain control characters"
+    if has_any_control_character(value):
+        return one_line_refusal(label)
     return None
 
 

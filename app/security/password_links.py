@@ -27,7 +27,10 @@ SALT = "set-password"
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+    # itsdangerous signs with the last key and accepts any: a link sent before a key
+    # rotation (SECRET_KEY_FALLBACKS) still works until it expires.
+    keys = [*current_app.config.get("SECRET_KEY_FALLBACKS", []), current_app.config["SECRET_KEY"]]
+    return URLSafeTimedSerializer(keys, salt=SALT)
 
 
 def password_state(user: User) -> str:

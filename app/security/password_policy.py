@@ -5,8 +5,12 @@ and (when configured) not in a known breach. Pure rules: no Flask, no database.
                                  pwned_url=current_app.config["PWNED_PASSWORDS_URL"])
 
 - Length is counted as Python counts a string: code points, with no normalisation. Spaces
-  are kept as typed (not stripped, not collapsed), and any character is allowed, emoji
-  included. No NFKC: passwords were hashed as typed before this policy existed and sign-in
+  are kept as typed (not stripped, not collapsed), and any printable character is allowed,
+  emoji included. Control characters (a tab, a line break, NUL, DEL, C1: app.rules.text)
+  are not: nobody types one into a password box on purpose, a pasted one is invisible
+  there, and some clients strip or turn them into spaces, so the password would not be the
+  one typed next time. Only new passwords are checked: sign-in verifies whatever was set.
+  No NFKC: passwords were hashed as typed before this policy existed and sign-in
   verifies them as typed, so normalising here alone would make some passwords unusable; if
   we ever normalise, it has to happen in app.security.passwords for hashing and verifying at once.
 - No composition rules (no "one capital, one digit"): zxcvbn's estimate decides instead,
@@ -28,6 +32,7 @@ from typing import Any
 
 from zxcvbn import zxcvbn
 
+from app.rules.text import has_any_control_character, one_line_refusal
 from app.rules.workflow import too_long
 
 MIN_LENGTH = 12
@@ -47,6 +52,7 @@ PWNED_TIMEOUT_SECONDS = 2.0
 #: Largest range response read (a real, padded one is about 40 KB).
 PWNED_MAX_BYTES = 1024 * 1024
 
+CONTROL_CHARACTERS = one_line_refusal("Password")
 TOO_SHORT = f"Password must be {MIN_LENGTH:,} characters or more"
 TOO_LONG = too_long("Password", MAX_LENGTH)
 TOO_GUESSABLE = "Password is too easy to guess"
@@ -72,9 +78,12 @@ def password_problems(
 ) -> list[str]:
     """What is wrong with `password` as a new password, in words for the person; [] if fine.
 
-    Stops at the first kind of problem found: length, then guessability, then breaches
-    (the breach service is asked only about a password that passed everything else).
+    Stops at the first kind of problem found: control characters, length, then
+    guessability, then breaches (the breach service is asked only about a password that
+    passed everything else).
     """
+    if has_any_control_character(password):
+        return [CONTROL_CHARACTERS]
     if len(password) < MIN_LENGTH:
         return [TOO_SHORT]
     if len(password) > MAX_LENGTH:

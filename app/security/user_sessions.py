@@ -1,9 +1,11 @@
 """Server-side sessions: open one at sign-in, check it on every request, end it for good.
 
 The cookie holds only a random token; the `user_sessions` row holds its SHA-256, when it
-began and when it was last used. A session ends (and stays ended) at sign-out, after the
-idle or absolute timeout, when the password changes and when the person is deactivated;
-a copied or replayed cookie then signs in no one. No Flask request objects in here.
+began and when it was last used, and the device it was opened on (its User-Agent, for
+the person's Your sessions page). A session ends (and stays ended) at sign-out, after the
+idle or absolute timeout, when the password changes, when the person is deactivated, and
+when the person or an admin ends it; a copied or replayed cookie then signs in no one.
+No Flask request objects in here: the web layer passes the address and User-Agent in.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.models.sessions import UserSession
+from app.models.sessions import USER_AGENT_MAX, UserSession
 from app.models.types import utcnow
 from app.models.users import User, with_roles_and_stages
+from app.rules.text import is_control_character
 
 #: last_seen_at is written at most this often: a write per request would cost more than
 #: the idle timeout's precision is worth.
@@ -34,6 +37,10 @@ class EndReason(enum.StrEnum):
     PASSWORD_CHANGED = "password_changed"
     DEACTIVATED = "deactivated"
     SECOND_FACTOR_RESET = "second_factor_reset"
+    #: The person ended it from another of their sessions (Your sessions).
+    ENDED_BY_USER = "ended_by_user"
+    #: An admin ended all of the person's sessions.
+    ENDED_BY_ADMIN = "ended_by_admin"
 
 
 @dataclass(frozen=True)
@@ -53,8 +60,11 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def open_session(user: User, *, client_address: str | None = None) -> tuple[UserSession, str]:
-    """A new session for `user` and the token for their cookie (shown nowhere else)."""
+def open_session(
+    user: User, *, client_address: str | None = None, user_agent: str | None = None
+) -> tuple[UserSession, str]:
+    """A new session for `user` and the token for their cookie (shown nowhere else).
+    `user_agent` is the browser's header as sent: it is kept tidied (`kept_user_agent`)."""
     token = secrets.token_urlsafe(32)
     now = utcnow()
     row = UserSession(
@@ -63,10 +73,21 @@ def open_session(user: User, *, client_address: str | None = None) -> tuple[User
         created_at=now,
         last_seen_at=now,
         client_address=client_address,
+        user_agent=kept_user_agent(user_agent),
     )
     db.session.add(row)
     db.session.flush()
     return row, token
+
+
+def kept_user_agent(header: str | None) -> str | None:
+    """What is stored of a User-Agent header: without control characters (PostgreSQL
+    refuses NUL in text, and they have no place on a page), cut to USER_AGENT_MAX; None
+    for no header, or one with nothing left."""
+    if header is None:
+        return None
+    kept = "".join(ch for ch in header if not is_control_character(ch)).strip()
+    return kept[:USER_AGENT_MAX] or None
 
 
 def find_session(token: str) -> UserSession | None:

@@ -6,27 +6,44 @@ A view that wants its own words on an error page passes them as the description:
 `abort(409, description="Someone else has already decided this stage")`. A domain
 refusal that a view did not turn into a message on its page lands here too, as 403
 (not permitted) or 409 (the request's state does not allow it), never as a 500.
+
+A database that cannot be reached (PostgreSQL down, restarting, or cut off from this
+instance) is a 503 with the "Sorry, there is a problem with the service" page, or the
+`service-unavailable` problem under /api/, wherever it shows: in the view, or before it,
+when Flask-Login looks up the signed-in person's session. Nothing of the call was kept
+(its transaction never committed, or is rolled back here), and the next call tries the
+database afresh: the pool checks a connection before handing it out (pool_pre_ping,
+config.py), so the service answers again by itself once the database is back.
 """
 
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, default_exceptions
 
-from app.extensions import db
+from app.extensions import db, login_manager
 from app.reads.requests import RequestNotFound
 from app.rules.workflow import InvalidTransition, NotPermitted, Refusal, StaleRequest
 from app.web.client import is_api_request
-from app.web.problems import problem_for_http_error, problem_for_refusal
+from app.web.problems import (
+    SERVICE_UNAVAILABLE,
+    problem_for_http_error,
+    problem_for_refusal,
+    problem_response,
+)
 
 security_log = logging.getLogger("permit.security")
+log = logging.getLogger("permit.database")
 
 #: Status codes with a page of their own in templates/errors/.
-ERROR_PAGES = (400, 403, 404, 405, 409, 413, 415, 429, 500)
+ERROR_PAGES = (400, 403, 404, 405, 409, 413, 415, 429, 500, 503)
+#: Seconds a client is asked to wait when the database cannot be reached.
+UNAVAILABLE_RETRY_AFTER = 10
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -40,6 +57,7 @@ def register_errorhandlers(app: Flask) -> None:
     app.register_error_handler(InvalidTransition, render_refusal)
     app.register_error_handler(StaleRequest, render_refusal)
     app.register_error_handler(RequestNotFound, render_not_found)
+    app.register_error_handler(DBAPIError, render_database_error)
 
 
 def _own_description(error: HTTPException) -> str | None:
@@ -103,3 +121,33 @@ def render_refusal(refusal: Refusal) -> ResponseReturnValue:
     if code == 403:
         _log_refusal("access refused", code)
     return render_template(f"errors/{code}.html", message=refusal.message), code
+
+
+def database_unreachable(error: DBAPIError) -> bool:
+    """Whether the database failed to serve at all, rather than refused this statement.
+
+    PEP 249's OperationalError is the driver's word for a failure of the database's
+    operation (refused or lost connections, timeouts, a SQLite file that is locked or
+    missing); any other error that cost the connection counts too."""
+    return isinstance(error, OperationalError) or bool(error.connection_invalidated)
+
+
+def render_database_error(error: DBAPIError) -> ResponseReturnValue:
+    """503 while the database cannot be reached; any other database error stays a 500."""
+    if not database_unreachable(error):
+        raise error  # Flask logs it and answers 500, as for any other bug
+    # The driver's message only: SQLAlchemy's own text would add the statement's parameters.
+    reason = (str(error.orig).strip().splitlines() or [type(error.orig).__name__])[0]
+    log.error("database unreachable: %s", reason, extra={"endpoint": request.endpoint})
+    try:
+        db.session.rollback()
+    except DBAPIError:
+        db.session().invalidate()  # the connection is gone: drop it rather than ask it again
+    # The page must not ask the database who is signed in (the look-up that may just have
+    # failed): it is drawn as for someone signed out.
+    g._login_user = login_manager.anonymous_user()
+    headers = {"Retry-After": str(UNAVAILABLE_RETRY_AFTER)}
+    if is_api_request():
+        detail = "The service cannot reach its database. Try again later"
+        return problem_response(SERVICE_UNAVAILABLE, detail, headers=headers)
+    return render_template("errors/503.html"), 503, headers

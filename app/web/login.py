@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 
-from flask import current_app, g, session
+from flask import current_app, g, request, session
 from flask_login import login_user, logout_user
 
 from app.audit.chain import ActorSnapshot, Client, append_event
@@ -39,9 +39,11 @@ PENDING_SECONDS = 5 * 60
 
 
 def start_session(user: User, *, client: Client) -> UserSession:
-    """Sign `user` in on a brand-new session; nothing from before carries over."""
+    """Sign `user` in on a brand-new session; nothing from before carries over. The
+    session notes the browser's User-Agent, so the person can tell it apart later."""
     session.clear()
-    row, token = open_session(user, client_address=client.address)
+    user_agent = request.headers.get("User-Agent")
+    row, token = open_session(user, client_address=client.address, user_agent=user_agent)
     session[TOKEN_KEY] = token
     login_user(user, remember=False)
     g.user_session = row

@@ -21,6 +21,10 @@ from sqlalchemy import inspect
 from app.web.client import correlation_id
 
 LOGGER_NAME = "permit"
+#: Libraries whose own log lines an operator needs, written the same way as ours:
+#: Flask-Limiter says there when its Redis cannot be reached and when it is back
+#: (app.web.throttle).
+LIBRARY_LOGGERS = ("flask-limiter",)
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
 JSON_FIELDS = "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s"
 
@@ -50,6 +54,10 @@ def init_app(app: Flask) -> None:
     logger.handlers[:] = [handler]
     logger.setLevel(app.config["LOG_LEVEL"])
     logger.propagate = True  # tests read records through pytest's caplog
+    for name in LIBRARY_LOGGERS:
+        library = logging.getLogger(name)
+        library.handlers[:] = [handler]
+        library.setLevel(app.config["LOG_LEVEL"])
     app.logger.handlers[:] = [handler]
     app.before_request(_start_timer)
     app.after_request(_log_request)

@@ -3,7 +3,8 @@ one through a one-time link (auth.set_password).
 
 Field names are the keys of the operations' InvalidContent errors, so each refusal lands
 on the field it is about. Password fields never echo what was typed back into the page,
-and nothing strips or tidies a password: spaces count.
+and nothing strips or tidies a password: spaces count. A new password with a control
+character (a tab, a line break) is refused here first, in the policy's words.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from wtforms.validators import InputRequired
 
 from app.rules.workflow import InvalidContent
 from app.security.password_policy import MAX_LENGTH, MIN_LENGTH, NO_CONFIRMATION
+from app.web.field_checks import OneLine
 
 NEW_PASSWORD_HINT = (
     f"Use {MIN_LENGTH:,} to {MAX_LENGTH:,} characters. Any characters are allowed, spaces "
-    "included: a few unrelated words make a password that is hard to guess and easy to "
-    "remember. Do not use your name or email address, or a password you use elsewhere."
+    "included (but not tabs or line breaks): a few unrelated words make a password that "
+    "is hard to guess and easy to remember. Do not use your name or email address, or a "
+    "password you use elsewhere."
 )
 
 
@@ -35,7 +38,7 @@ class SetPasswordForm(_PasswordForm):
     new_password = PasswordField(
         "New password",
         description=NEW_PASSWORD_HINT,
-        validators=[InputRequired("Enter a new password")],
+        validators=[InputRequired("Enter a new password"), OneLine("Password")],
         widget=GovPasswordInput(),
     )
     confirm_password = PasswordField(
@@ -55,7 +58,7 @@ class ChangePasswordForm(_PasswordForm):
     new_password = PasswordField(
         "New password",
         description=NEW_PASSWORD_HINT,
-        validators=[InputRequired("Enter a new password")],
+        validators=[InputRequired("Enter a new password"), OneLine("Password")],
         widget=GovPasswordInput(),
     )
     confirm_password = PasswordField(

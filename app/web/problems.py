@@ -79,6 +79,10 @@ PRECONDITION_FAILED = _problem(
     "precondition-failed", 412, "The request has changed since the ETag you sent"
 )
 RATE_LIMITED = _problem("rate-limited", 429, "Too many calls: wait before trying again")
+# The service itself.
+SERVICE_UNAVAILABLE = _problem(
+    "service-unavailable", 503, "The service cannot reach its database: try again later"
+)
 # Idempotency keys.
 INVALID_IDEMPOTENCY_KEY = _problem(
     "invalid-idempotency-key", 400, "The Idempotency-Key must be 1 to 255 printable ASCII"

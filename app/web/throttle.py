@@ -11,6 +11,25 @@ Only POSTs count: showing the form costs nothing.
     @blueprint.route("/sign-in", methods=["GET", "POST"])
     @throttled(account_key=account_from_form("email"))
     def sign_in(): ...
+
+When Redis cannot be reached (down, restarting, cut off from this instance), the limits
+still hold, per process: Flask-Limiter's in-memory fallback
+(RATELIMIT_IN_MEMORY_FALLBACK_ENABLED, config.py) counts in each worker's memory from the
+first call that finds Redis gone, and logs "Rate limit storage unreachable - falling back
+to in-memory storage" (logger `flask-limiter`, at WARNING). Sign-in neither fails (no 500)
+nor goes unlimited; nobody is locked out by the outage. The price: while Redis is away each
+worker counts alone, so one address may make up to (workers x instances) times a limit's
+attempts; counts made before the outage are not carried over, nor those made in memory
+back to Redis after it. The API's limit per token falls back the same way. The Redis client
+gives up on a call after a second (RATELIMIT_STORAGE_OPTIONS; without them a Redis that
+accepts connections but never answers would hold a worker for good), so such a Redis
+costs the first limited call in each worker about a second, and each later check of it
+another. A refused connection (Redis stopped) fails at once. Each worker checks Redis
+again from time to time (after 1, 2, 4 ... 32 seconds, on a limited call) and goes back
+to the shared counts once it answers, logging "Rate limit storage recovered" (INFO).
+The account lockout (app.security.lockout) is in the database, so it is unaffected
+either way. tests/faults/test_redis_outage.py shows all of this against a real gunicorn
+and a cut Redis.
 """
 
 from __future__ import annotations

@@ -4,12 +4,21 @@
 -- Settings come from the environment, which every thread's Lua state can read:
 --   PERMIT_WRK_EXPECT   the status every answer should have, such as 200 or 201
 --   PERMIT_WRK_THREADS  how many threads wrk runs (-t)
+--   PERMIT_WRK_PORTS    optional, "5001,5002": the threads take these ports of 127.0.0.1
+--                       in turn, spreading the load over several instances (bench/instances.py)
 
 local threads = {}
 local expect = tonumber(os.getenv("PERMIT_WRK_EXPECT") or "200")
+local ports = {}
+for port in string.gmatch(os.getenv("PERMIT_WRK_PORTS") or "", "%d+") do
+   table.insert(ports, port)
+end
 
 function setup(thread)
    thread:set("id", #threads)
+   if #ports > 0 then
+      thread.addr = wrk.lookup("127.0.0.1", ports[(#threads % #ports) + 1])[1]
+   end
    table.insert(threads, thread)
 end
 

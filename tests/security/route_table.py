@@ -47,6 +47,7 @@ from app.rules.roles import Role
 from app.rules.workflow import Outcome, Status
 from app.security.api_tokens import allowed_scopes
 from app.security.passwords import hash_password
+from app.security.user_sessions import open_session
 from tests import outbox
 from tests.factories import PASSWORD, World, complete_content, make_platform, make_user
 from tests.web.client import PermitClient, csrf_token, current_code, post_form
@@ -388,6 +389,21 @@ def an_api_export(world: World) -> Subject:
     )
     db.session.commit()
     return Subject({"seq": str(seq)})
+
+
+def an_officers_other_session(world: World) -> Subject:
+    """A session of the department's officer other than the one their browser uses (as if
+    signed in on another device): they may end it; for everyone else it does not exist."""
+    row, _token = open_session(world.officer, user_agent="Firefox/128.0 (Macintosh)")
+    db.session.commit()
+    return Subject({"session_id": str(row.id)})
+
+
+def another_session(use: Use, _subject: Subject) -> None:
+    """A second session of the signed-in person's, so that there is another to end."""
+    if use.user is not None:
+        open_session(use.user, user_agent="Firefox/128.0 (Macintosh)")
+        db.session.commit()
 
 
 def an_officers_api_token(world: World) -> Subject:
@@ -849,6 +865,26 @@ ROUTES: tuple[Route, ...] = (
         form=own_code_form,
         form_page="/account/two-factor/turn-off",
     ),
+    # Everyone's own sessions: end another, or all but this one. Someone else's session
+    # does not exist, for them.
+    route("GET", "/account/sessions", SIGNED_IN),
+    route(
+        "POST",
+        "/account/sessions/<int:session_id>/end",
+        {Who.OFFICER},
+        success=302,
+        hidden=SIGNED_IN - {Who.OFFICER},
+        subject=an_officers_other_session,
+        form_page="/account/sessions",
+    ),
+    route(
+        "POST",
+        "/account/sessions/end-others",
+        SIGNED_IN,
+        success=302,
+        before=another_session,
+        form_page="/account/sessions",
+    ),
     # Everyone's own API tokens (an admin's roles allow no scope: the form makes none).
     route("GET", "/account/api-reference", SIGNED_IN),
     route("GET", "/account/api-tokens", SIGNED_IN),
@@ -1105,7 +1141,7 @@ ROUTES: tuple[Route, ...] = (
         form=sign_in_policy_form,
         form_page="/admin/sign-in",
     ),
-    # People: find, invite, change, deactivate and reactivate.
+    # People: find, invite, change, sign out everywhere, deactivate and reactivate.
     route("GET", "/admin/people", {Who.ADMIN}),
     route("GET", "/admin/people/invite", {Who.ADMIN}),
     route(
@@ -1129,6 +1165,15 @@ ROUTES: tuple[Route, ...] = (
         "POST",
         "/admin/people/<int:user_id>/password-link",
         {Who.ADMIN},
+        subject=a_person(second_factor=False),
+        form_page="/admin/people/<int:user_id>",
+    ),
+    # Signing a person out everywhere (a new auditor: whether signed in or not, they may).
+    route(
+        "POST",
+        "/admin/people/<int:user_id>/end-sessions",
+        {Who.ADMIN},
+        success=302,
         subject=a_person(second_factor=False),
         form_page="/admin/people/<int:user_id>",
     ),

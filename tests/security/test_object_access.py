@@ -3,10 +3,11 @@ not touch, is refused and nothing changes, on the screens and in the API alike.
 
 Another department's request is "not found" (404), exactly as a reference that does not
 exist, so its existence does not leak; approvers are told a draft does not exist; an
-approver is refused a stage they do not hold; another person's API token does not exist
-for you; an admin cannot reset their own second factor, and a Retry acts only on the
-outbox message named (one that does not exist is not found); only exports made through
-the API have a manifest there; a set-password link that is not genuine sets nothing.
+approver is refused a stage they do not hold; another person's API token or session does
+not exist for you; an admin cannot reset their own second factor, and a Retry acts only
+on the outbox message named (one that does not exist is not found); only exports made
+through the API have a manifest there; a set-password link that is not genuine sets
+nothing.
 Every route of the route table that names an object is covered here
 (`test_every_route_naming_an_object_is_covered`).
 """
@@ -29,6 +30,7 @@ from app.operations.create_api_token import create_api_token
 from app.operations.record_export import record_export
 from app.rules.roles import Role
 from app.rules.workflow import Outcome, Status
+from app.security.user_sessions import open_session
 from tests import outbox
 from tests.factories import make_user
 from tests.security.route_table import (
@@ -65,6 +67,7 @@ RESET_ROUTES = [row for row in ADMIN_USER_ROUTES if row.rule.endswith("/reset-tw
 DEPARTMENT_ROUTES = [row for row in ROUTES if "department_id" in row.variables]
 PLATFORM_ROUTES = [row for row in ROUTES if "platform_id" in row.variables]
 TOKEN_ROUTES = [row for row in ROUTES if "token_id" in row.variables]
+SESSION_ROUTES = [row for row in ROUTES if "session_id" in row.variables]
 MANIFEST_ROUTES = [row for row in ROUTES if "seq" in row.variables]
 LINK_ROUTES = [row for row in ROUTES if "token" in row.variables]
 OUTBOX_ROUTES = [row for row in ROUTES if "message_id" in row.variables]
@@ -106,6 +109,7 @@ def test_every_route_naming_an_object_is_covered() -> None:
         DECISION_ROUTES,
         ADMIN_USER_ROUTES,
         TOKEN_ROUTES,
+        SESSION_ROUTES,
         MANIFEST_ROUTES,
         LINK_ROUTES,
         OUTBOX_ROUTES,
@@ -340,6 +344,22 @@ def test_another_persons_api_token_does_not_exist_for_you(people, world, row, su
             assert not changes(before, stored())
     db.session.refresh(theirs)
     assert theirs.revoked_at is None
+
+
+@pytest.mark.asvs("3.3.4")
+@pytest.mark.parametrize("row", SESSION_ROUTES, ids=lambda row: row.key)
+def test_another_persons_session_does_not_exist_for_you(people, world, row, subtests):
+    theirs, _token = open_session(world.outsider)
+    db.session.commit()
+    people.ready(Who.OFFICER)
+    for session_id in (str(theirs.id), "999999", str(2**31), str(2**63)):
+        with subtests.test(session_id=session_id):
+            before = stored()
+            response = attempt(people, Who.OFFICER, row, Subject({"session_id": session_id}))
+            assert response.status_code == 404
+            assert not changes(before, stored())
+    db.session.refresh(theirs)
+    assert theirs.ended_at is None
 
 
 @pytest.mark.parametrize("row", MANIFEST_ROUTES, ids=lambda row: row.key)

@@ -1,5 +1,5 @@
-"""The signed-in person's own account: their password, second factor, API tokens and how
-they hear from Permit."""
+"""The signed-in person's own account: their password, second factor, sessions, API tokens
+and how they hear from Permit."""
 
 from flask import Blueprint
 
@@ -10,5 +10,6 @@ from app.screens.account import (  # noqa: E402, F401  (routes register here)
     api_tokens,
     notifications,
     password,
+    sessions,
     two_factor,
 )

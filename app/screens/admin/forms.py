@@ -36,6 +36,7 @@ from wtforms.validators import InputRequired, Optional
 from app.reads.people import TEXT_MAX, PeopleQuery
 from app.rules.roles import ROLE_HINTS, ROLE_LABELS, Role
 from app.rules.workflow import QUORUM_LABELS, InvalidContent, Quorum
+from app.web.field_checks import OneLine
 
 ACCOUNT_STATES = {"active": True, "deactivated": False}
 
@@ -90,7 +91,7 @@ class PersonForm(FlaskForm):
 
     display_name = StringField(
         "Full name",
-        validators=[InputRequired("Enter the person's full name")],
+        validators=[InputRequired("Enter the person's full name"), OneLine("Name")],
         widget=GovTextInput(),
     )
     roles = SelectMultipleField(

@@ -1,5 +1,6 @@
 """People, for admins: find them, invite them, change their roles, department and stages,
-deactivate and reactivate them. Each change is one operation and its audit event.
+end their sessions, deactivate and reactivate them. Each change is one operation and its
+audit event.
 
 An invitation makes the account without a password and shows its one-time set-password
 link once, on the answer to the POST (it is a credential until used: never stored,
@@ -18,17 +19,21 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Department, Stage, User
+from app.models.types import utcnow
 from app.operations.create_user import create_user
 from app.operations.deactivate_user import deactivate_user
+from app.operations.end_user_sessions import end_all_sessions
 from app.operations.issue_password_link import issue_password_link
 from app.operations.reactivate_user import reactivate_user
 from app.operations.update_user import update_user
 from app.reads.people import PeopleQuery, find_people
+from app.reads.user_sessions import count_active_sessions
 from app.rules.roles import ROLE_LABELS, Role
 from app.rules.workflow import InvalidContent, NotPermitted
 from app.screens.admin import blueprint
 from app.screens.admin.forms import InvitePersonForm, PeopleFilterForm, PersonForm
 from app.security.password_links import set_password_url
+from app.security.user_sessions import Timeouts
 from app.web.client import client_from_request
 from app.web.guards import role_required
 
@@ -184,6 +189,9 @@ def person(user_id: int) -> ResponseReturnValue:
         own=own,
         role_items=form.role_items(),
         role_labels=ROLE_LABELS,
+        active_sessions=count_active_sessions(
+            person, now=utcnow(), timeouts=Timeouts.from_config(current_app.config)
+        ),
     )
 
 
@@ -216,6 +224,21 @@ def password_link(user_id: int) -> ResponseReturnValue:
         hours=hours,
         invited=False,
     )
+
+
+@blueprint.post("/people/<int:user_id>/end-sessions")
+@role_required(Role.ADMIN)
+def end_person_sessions(user_id: int) -> ResponseReturnValue:
+    """Sign the person out everywhere: for a lost laptop, or a session they cannot reach."""
+    person = db.get_or_404(User, user_id)
+    # Ending one's own is refused by the operation (NotPermitted: a 403 page saying where).
+    ended = end_all_sessions(person, current_user, client=client_from_request())
+    db.session.commit()
+    if ended:
+        flash(f"{person.display_name} has been signed out everywhere.", "success")
+    else:
+        flash(f"{person.display_name} was not signed in anywhere.")
+    return redirect(url_for("admin.person", user_id=person.id))
 
 
 @blueprint.route("/people/<int:user_id>/deactivate", methods=["GET", "POST"])

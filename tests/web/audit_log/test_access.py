@@ -38,6 +38,9 @@ NOT_STATE_CHANGING |= {"account.change_password", "auth.set_password"}
 NOT_STATE_CHANGING |= {"account.api_tokens"}
 #: Everyone's own choice of how they get emails: about them alone, as their password is.
 NOT_STATE_CHANGING |= {"account.notifications"}
+#: Everyone's own other sessions: ending them all signs out their own browsers, as signing
+#: out does. (Ending one names a session: the auditor's test request names none of theirs.)
+NOT_STATE_CHANGING |= {"account.end_others"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
