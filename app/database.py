@@ -16,6 +16,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event, make_url
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from app.extensions import db
 from app.rules.canonical_json import dumps
@@ -43,11 +44,27 @@ def engine_options(config: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def configure_engine(app: Flask) -> None:
-    """Install the per-database connection settings on the app's engine."""
+    """Install the per-database connection settings on the app's engine, and the end of
+    each call's session."""
     with app.app_context():
         engine = db.engine
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_SECONDS"])
+    # Registered after Flask-SQLAlchemy's own: teardowns run last first, so this one ends
+    # the session and Flask-SQLAlchemy's then finds nothing left to do.
+    app.teardown_appcontext(close_session)
+
+
+def close_session(_error: BaseException | None = None) -> None:
+    """End the call's session. The ROLLBACK that closes a transaction left open (every
+    read) needs the connection: lost since the answer was made (the database went away
+    mid-call), it fails, and the answer must still go out, not become a 500. The dead
+    connection is dropped from the pool instead (tests/faults/test_database_outage.py)."""
+    try:
+        db.session.remove()
+    except DBAPIError:
+        db.session().invalidate()
+        db.session.remove()
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_seconds: int) -> None:

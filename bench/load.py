@@ -57,7 +57,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 from instances import Instance, instance, stop_all
 from load_profile import record, summary
 from load_sql import Database, Postgres, Sqlite, Step, percentile
-from permit_client import FORWARDED, Browser, People
+from permit_client import DRAFT, FORWARDED, Browser, People
 
 BENCH = Path(__file__).resolve().parent
 WRK_SCRIPTS = BENCH / "wrk"
@@ -78,24 +78,6 @@ REFERENCE_CALLS = ("healthz", "readyz", "head")
 #: Seconds of the unmeasured run before a call's rounds: it warms the route and, for the
 #: calls that use requests up, tells how many the rounds need.
 PROBE_SECONDS = 3
-
-#: A full draft: every answer, so the drafts `create` makes can be submitted later.
-DRAFT = {
-    "platform": "TikTok",
-    "kind": "new_account",
-    "purpose": "Reach young people with public health messages",
-    "account_handle": "@dsit_health",
-    "target_audience": "16 to 24 year olds in the UK",
-    "justification": "They are not reached by our other channels",
-    "start_date": "2027-01-04",
-    "end_date": "2027-07-02",
-    "senior_responsible_owner": "Director of Communications",
-    "account_managers": "Two named members of the digital team",
-    "device_arrangement": "A dedicated phone kept in a locked cabinet",
-    "device_attestation": True,
-    "dpia_reference": "DPIA-2026-001",
-    "risk_mitigations": "Two-person rule for every post",
-}
 
 
 def note(message: str) -> None:
@@ -892,6 +874,24 @@ def seed(db: Database, app_dir: Path, env: dict[str, str], args: argparse.Namesp
     return time.perf_counter() - started
 
 
+def sign_in_everyone(port: int) -> tuple[People, dict[str, str], dict[str, str]]:
+    """The officer, the approver and the auditor signed in (their session cookies) and
+    each with an API token for their calls."""
+    people = People(port, PASSWORD)
+    browsers = {
+        "officer": people.sign_in(OFFICER),
+        "approver": people.sign_in(APPROVER),
+        "auditor": people.sign_in(AUDITOR),
+    }
+    tokens = {
+        "officer": people.token(browsers["officer"], ["requests:read", "requests:write"]),
+        "approver": people.token(browsers["approver"], ["requests:read", "decisions:write"]),
+        "auditor": people.token(browsers["auditor"], ["audit:read"]),
+    }
+    cookies = {who: browser.cookie_header for who, browser in browsers.items()}
+    return people, tokens, cookies
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.profile:
@@ -933,18 +933,7 @@ def main(argv: list[str] | None = None) -> int:
         servers.append(floor)
 
         note("signing in the officer, the approver and the auditor; making API tokens")
-        people = People(permit.port, PASSWORD)
-        browsers = {
-            "officer": people.sign_in(OFFICER),
-            "approver": people.sign_in(APPROVER),
-            "auditor": people.sign_in(AUDITOR),
-        }
-        tokens = {
-            "officer": people.token(browsers["officer"], ["requests:read", "requests:write"]),
-            "approver": people.token(browsers["approver"], ["requests:read", "decisions:write"]),
-            "auditor": people.token(browsers["auditor"], ["audit:read"]),
-        }
-        cookies = {who: browser.cookie_header for who, browser in browsers.items()}
+        people, tokens, cookies = sign_in_everyone(permit.port)
         # The officer's request page: their first approved request (seed-demo's, which
         # went through every stage by the real operations).
         request_page = db.rows(

@@ -36,11 +36,7 @@ import load  # first: it puts tools/ on sys.path
 # isort: split
 import instances
 from load import (
-    APPROVER,
-    AUDITOR,
     BENCH,
-    OFFICER,
-    PASSWORD,
     PROBE_SECONDS,
     Call,
     Load,
@@ -53,10 +49,10 @@ from load import (
     note,
     run_quietly,
     seed,
+    sign_in_everyone,
     with_pool,
 )
 from load_sql import Postgres
-from permit_client import People
 
 TARGETS = ("floor", "one instance", "two instances")
 
@@ -250,18 +246,7 @@ def main(argv: list[str] | None = None) -> int:
         ).start(ready="/rows")  # fmt: skip
         ports = [one.port for one in permit]
 
-        people = People(ports[0], PASSWORD)
-        browsers = {
-            "officer": people.sign_in(OFFICER),
-            "approver": people.sign_in(APPROVER),
-            "auditor": people.sign_in(AUDITOR),
-        }
-        tokens = {
-            "officer": people.token(browsers["officer"], ["requests:read", "requests:write"]),
-            "approver": people.token(browsers["approver"], ["requests:read", "decisions:write"]),
-            "auditor": people.token(browsers["auditor"], ["audit:read"]),
-        }
-        cookies = {who: browser.cookie_header for who, browser in browsers.items()}
+        _people, tokens, cookies = sign_in_everyone(ports[0])
         calls = [c for c in make_calls(folder, tokens, cookies, "-") if c.name in args.calls]
         pools = Pools(db, folder, ports[0], tokens["officer"])
         wrk = Wrk(folder, args.threads, args.connections)

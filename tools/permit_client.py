@@ -28,6 +28,25 @@ from urllib.parse import urlencode, urlsplit
 FORWARDED = {"X-Forwarded-Proto": "https"}
 REDIRECTS = (301, 302, 303, 307, 308)
 
+#: A new request with every answer, so that it can be submitted: what bench/load.py,
+#: `make prod-check` and tests/faults file through the API.
+DRAFT = {
+    "platform": "TikTok",
+    "kind": "new_account",
+    "purpose": "Reach young people with public health messages",
+    "account_handle": "@dsit_health",
+    "target_audience": "16 to 24 year olds in the UK",
+    "justification": "They are not reached by our other channels",
+    "start_date": "2027-01-04",
+    "end_date": "2027-07-02",
+    "senior_responsible_owner": "Director of Communications",
+    "account_managers": "Two named members of the digital team",
+    "device_arrangement": "A dedicated phone kept in a locked cabinet",
+    "device_attestation": True,
+    "dpia_reference": "DPIA-2026-001",
+    "risk_mitigations": "Two-person rule for every post",
+}
+
 
 @dataclass
 class Answer:

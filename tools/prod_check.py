@@ -25,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import instances
-from permit_client import Answer, Browser, People, csrf_token
+from permit_client import DRAFT, Answer, Browser, People, csrf_token
 
 PASSWORD = "violet-harbour-quietly-42"
 OFFICER = "officer@example.gov.uk"
@@ -33,23 +33,6 @@ APPROVERS = {
     "security": "security@example.gov.uk",
     "no10": "no10@example.gov.uk",
     "cabinet_office": "cabinet.office@example.gov.uk",
-}
-#: What the officer files: every answer, so that it can be submitted.
-DRAFT = {
-    "platform": "TikTok",
-    "kind": "new_account",
-    "purpose": "Reach young people with public health messages",
-    "account_handle": "@prodcheck_health",
-    "target_audience": "16 to 24 year olds in the UK",
-    "justification": "They are not reached by our other channels",
-    "start_date": "2027-01-04",
-    "end_date": "2027-07-02",
-    "senior_responsible_owner": "Director of Communications",
-    "account_managers": "Two named members of the digital team",
-    "device_arrangement": "A dedicated phone kept in a locked cabinet",
-    "device_attestation": True,
-    "dpia_reference": "DPIA-2026-001",
-    "risk_mitigations": "Two-person rule for every post",
 }
 
 

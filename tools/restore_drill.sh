@@ -25,8 +25,8 @@ step "1. A live database with an audit trail (migrated, demo data and 2,000 more
 export DATABASE_URL="$server/$live"
 "${flask[@]}" db upgrade >/dev/null 2>&1
 echo "migrated to: $("${flask[@]}" db current 2>/dev/null | tail -n 1)"
-"${flask[@]}" seed-demo --password "drill-$(date +%s)-quietly" >/dev/null
-"${flask[@]}" seed-scale --requests 200 --events 2000 >/dev/null
+"${flask[@]}" seed-demo --password "drill-$(date +%s)-quietly" >/dev/null 2>&1
+"${flask[@]}" seed-scale --requests 200 --events 2000 >/dev/null 2>&1
 
 step "2. Publish an anchor: the chain head, kept somewhere the database's owners cannot change"
 anchor="$("${flask[@]}" audit head)"

@@ -26,7 +26,7 @@ from typing import Any
 import instances
 import psycopg
 import redis
-from permit_client import Answer, Browser, csrf_token
+from permit_client import DRAFT, Answer, Browser, csrf_token
 from sqlalchemy import make_url
 
 from config import normalise_database_url
@@ -49,24 +49,6 @@ DECISION_EVENTS = (
     "changes_requested",
     "request_rejected",
 )
-
-#: A new request's body for the API, as bench/load.py sends it.
-DRAFT = {
-    "platform": "TikTok",
-    "kind": "new_account",
-    "purpose": "Reach young people with public health messages",
-    "account_handle": "@dsit_health",
-    "target_audience": "16 to 24 year olds in the UK",
-    "justification": "They are not reached by our other channels",
-    "start_date": "2027-01-04",
-    "end_date": "2027-07-02",
-    "senior_responsible_owner": "Director of Communications",
-    "account_managers": "Two named members of the digital team",
-    "device_arrangement": "A dedicated phone kept in a locked cabinet",
-    "device_attestation": True,
-    "dpia_reference": "DPIA-2026-001",
-    "risk_mitigations": "Two-person rule for every post",
-}
 
 
 class Server:

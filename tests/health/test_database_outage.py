@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.extensions import db
@@ -123,3 +123,27 @@ def test_the_outage_is_logged_without_the_statement(world: World, app, caplog):
 def test_only_errors_of_reaching_the_database_are_503(error, unreachable):
     """Any other database error is a bug, and stays a 500 that Flask logs in full."""
     assert database_unreachable(error) is unreachable
+
+
+@pytest.mark.postgresql_only
+def test_a_connection_lost_after_the_answer_was_made_does_not_turn_it_into_a_500(app):
+    """Regression (make test-faults, 2026-12-07): a read's answer was ready when the
+    database went away; the ROLLBACK that ends the call's session at teardown failed, and
+    gunicorn sent a 500 instead of the answer. Now the dead connection is dropped. (A
+    connection lost under a live server: PostgreSQL's case; SQLite has no server.)"""
+    db.session.execute(text("SELECT 1"))  # a read leaves its transaction open, as pages do
+    engine = db.engine
+    original = engine.dialect.do_rollback
+    rollbacks = []
+
+    def lost(_connection: Any) -> None:
+        rollbacks.append(1)
+        raise engine.dialect.loaded_dbapi.OperationalError("server closed the connection")
+
+    engine.dialect.do_rollback = lost
+    try:
+        app.do_teardown_appcontext(None)  # what Flask runs once the answer is made
+    finally:
+        engine.dialect.do_rollback = original
+    assert rollbacks, "the teardown never tried the ROLLBACK"
+    assert db.session.execute(text("SELECT 1")).scalar() == 1  # the next call is served
