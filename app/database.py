@@ -60,11 +60,18 @@ def close_session(_error: BaseException | None = None) -> None:
     read) needs the connection: lost since the answer was made (the database went away
     mid-call), it fails, and the answer must still go out, not become a 500. The dead
     connection is dropped from the pool instead (tests/faults/test_database_outage.py)."""
+    if db.session.registry.has():  # a call that used no session (a static file) makes none
+        discard_transaction()
+    db.session.remove()
+
+
+def discard_transaction() -> None:
+    """Roll the session's transaction back; if the connection is gone and the ROLLBACK
+    cannot be sent, drop the connection from the pool instead of asking it again."""
     try:
-        db.session.remove()
+        db.session.rollback()
     except DBAPIError:
         db.session().invalidate()
-        db.session.remove()
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_seconds: int) -> None:

@@ -26,6 +26,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound, default_exceptions
 
+from app.database import discard_transaction
 from app.extensions import db, login_manager
 from app.reads.requests import RequestNotFound
 from app.rules.workflow import InvalidTransition, NotPermitted, Refusal, StaleRequest
@@ -139,10 +140,7 @@ def render_database_error(error: DBAPIError) -> ResponseReturnValue:
     # The driver's message only: SQLAlchemy's own text would add the statement's parameters.
     reason = (str(error.orig).strip().splitlines() or [type(error.orig).__name__])[0]
     log.error("database unreachable: %s", reason, extra={"endpoint": request.endpoint})
-    try:
-        db.session.rollback()
-    except DBAPIError:
-        db.session().invalidate()  # the connection is gone: drop it rather than ask it again
+    discard_transaction()
     # The page must not ask the database who is signed in (the look-up that may just have
     # failed): it is drawn as for someone signed out.
     g._login_user = login_manager.anonymous_user()
