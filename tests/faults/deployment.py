@@ -9,6 +9,7 @@ with plain SQL, and `flask --app wsgi audit verify`.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -352,11 +353,12 @@ class Load:
                 self.acks.created.append(answer.json()["reference"])
 
     def _call(self, what: str, call: Any) -> Answer | None:
-        """One call, its status noted; None when no answer came (0: refused, or reset by
-        a server that went away). After a failure the thread waits a little."""
+        """One call, its status noted; None when no answer came (0: refused, reset, or cut
+        off half-way by a server that went away, which http.client raises as
+        IncompleteRead, not OSError). After a failure the thread waits a little."""
         try:
             answer: Answer = call()
-        except OSError:
+        except (OSError, http.client.HTTPException):
             self.acks.note(what, 0)
             time.sleep(0.05)
             return None
