@@ -10,7 +10,7 @@ from flask import current_app
 from app.extensions import db
 from app.seed.demo import DEFAULT_DEMO_PASSWORD, DEMO_USERS, seed_demo_data
 from app.seed.reference import ensure_reference_data
-from app.seed.scale import seed_scale
+from app.seed.scale import gather_statistics, seed_scale
 
 
 @click.command("seed-reference")
@@ -59,6 +59,7 @@ def seed_scale_command(requests: int, events: int) -> None:
     with click.progressbar(length=events, label="Events", file=sys.stderr) as bar:
         result = seed_scale(requests, events, progress=bar.update)
     db.session.commit()
+    gather_statistics()
     click.echo(
         f"Added {result.requests} requests and {result.events} events "
         "(and, on a database without them, the demo users and requests)."

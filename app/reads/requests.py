@@ -4,7 +4,7 @@ and the CLI alike."""
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.models.requests import AccessRequest
@@ -33,7 +33,13 @@ def load_request(
     them: read before the operation takes the audit chain's lock, not while holding it)."""
     if "\x00" in reference:  # PostgreSQL refuses NUL in a query: no reference has one
         raise RequestNotFound(reference)
-    query = select(AccessRequest).where(AccessRequest.reference == reference.upper())
+    # Its pipeline version comes in the same statement (one row at most): every write and
+    # the request page ask for its stages, which was one statement more each.
+    query = (
+        select(AccessRequest)
+        .where(AccessRequest.reference == reference.upper())
+        .options(joinedload(AccessRequest.pipeline_version))
+    )
     if for_update:
         # OF: the outer-joined current stage is not a row to lock (PostgreSQL refuses).
         # The call's first read of the request, so what it finds is what the lock holds.

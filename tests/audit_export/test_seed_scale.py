@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.extensions import db
 from app.models import AccessRequest, AuditEvent, RequestRevision
@@ -42,6 +42,11 @@ def test_seed_scale_adds_that_many_requests_and_events_and_the_chain_verifies(
     assert statuses == set(Status)  # requests in every status
     submitted = [r for r in scaled if r.status != Status.DRAFT]
     assert count(RequestRevision) == revisions + len(submitted)
+    # Submitted under the platform's pipeline, as submit_request records it (regression:
+    # requests in review had none, and each look at their stages read every version).
+    versions = {r.pipeline_version_id for r in submitted}
+    assert versions == {submitted[0].platform.pipeline_version.id}
+    assert all(r.pipeline_version_id is None for r in scaled if r.status == Status.DRAFT)
     assert len({r.reference for r in scaled}) == 30
     # Every scaled request's life is in the chain, and the rest are sign-ins.
     about_scaled = db.session.scalar(
@@ -58,6 +63,27 @@ def test_seed_scale_adds_that_many_requests_and_events_and_the_chain_verifies(
         by_app, by_tool = verifiers.both(exported.path)
         assert by_app.ok, by_app.output
         assert by_tool.ok, by_tool.output
+
+
+def test_seed_scale_leaves_the_planner_statistics_of_what_it_loaded(run: Run):
+    """Bulk-loaded rows are analysed, as a loader should: without it a server whose
+    autovacuum is off (or not yet awake) plans for empty tables."""
+    assert run("seed-demo").exit_code == 0
+    last_analysed = text(
+        "SELECT coalesce(last_analyze, 'epoch') FROM pg_stat_user_tables"
+        " WHERE relname = 'access_requests'"
+    )
+    postgresql = db.engine.dialect.name == "postgresql"
+    before = db.session.scalar(last_analysed) if postgresql else None
+    db.session.rollback()
+    assert run("seed-scale", "--requests", "12", "--events", "30").exit_code == 0
+    if postgresql:
+        assert db.session.scalar(last_analysed) > before
+    else:
+        table = db.session.scalar(
+            text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'access_requests'")
+        )
+        assert table >= 1
 
 
 def test_seed_scale_twice_extends_the_same_chain(run: Run):

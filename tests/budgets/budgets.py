@@ -5,24 +5,25 @@ session per call, as in production. A change that raises a budget says why, here
 Issue 15. Statements on SQLite / PostgreSQL (PostgreSQL's `BEGIN` and `COMMIT` not
 counted; SQLite's `BEGIN IMMEDIATE` not counted either), and commits:
 
-| call         | before (5defe78) | 2026-12-06 (89b08d0, 3a94e22) | 2026-12-07 | issue 16 | commits
-|--------------|-----------------:|------------------------------:|-----------:|---------:|--------
-| create       |            27/29 |                         15/16 |        8/9 |      8/9 | 3 → 2
-| update       |            24/26 |                         15/16 |        7/8 |      7/8 | 2 → 1
-| submit       |            30/34 |                         21/21 |      12/12 |    15/15 | 2 → 1
-| decide       |            33/39 |                         24/23 |      13/12 |    16/15 | 2 → 1
-| api list     |            11/11 |                           7/7 |        2/2 |      2/2 | 1 → 0
-| queue        |              9/9 |                           9/9 |        5/5 |      6/6 | 0
-| request page |            14/15 |                         14/14 |        6/6 |      9/9 | 0
-| audit log    |              8/8 |                           8/8 |        5/5 |      5/5 | 0
+| call         | before 5defe78 | 12-06 (89b08d0) | 2026-12-07 | issue 16 | after 18 | commits
+|--------------|---------------:|----------------:|-----------:|---------:|---------:|--------
+| create       |         27/29 |           15/16 |        8/9 |      8/9 |      8/9 | 3 → 2
+| update       |         24/26 |           15/16 |        7/8 |      7/8 |      7/8 | 2 → 1
+| submit       |         30/34 |           21/21 |      12/12 |    15/15 |    15/15 | 2 → 1
+| decide       |         33/39 |           24/23 |      13/12 |    16/15 |    15/14 | 2 → 1
+| api list     |         11/11 |             7/7 |        2/2 |      2/2 |      2/2 | 1 → 0
+| queue        |           9/9 |             9/9 |        5/5 |      6/6 |      6/6 | 0
+| request page |         14/15 |           14/14 |        6/6 |      9/9 |      8/8 | 0
+| audit log    |           8/8 |             8/8 |        5/5 |      5/5 |      5/5 | 0
 
-What changed on 2026-12-06: an API token's last use is written at most once a minute, and
-otherwise not at all, so a call no longer commits (and then reloads its token and person)
-for it (app/api/auth.py); the commits in the middle of a call (a claimed Idempotency-Key,
-the once-a-minute last use) keep the caller loaded (app.database.commit_keeping_loaded);
-the request log names the caller without loading them again (app/web/logs.py); and an API
-write appends one audit event, its operation's, which names the token that made it
-(`api_token` in its payload), instead of a second `api_token_used` event.
+What changed on 2026-12-06 (89b08d0, 3a94e22): an API token's last use is written at most
+once a minute, and otherwise not at all, so a call no longer commits (and then reloads its
+token and person) for it (app/api/auth.py); the commits in the middle of a call (a claimed
+Idempotency-Key, the once-a-minute last use) keep the caller loaded
+(app.database.commit_keeping_loaded); the request log names the caller without loading
+them again (app/web/logs.py); and an API write appends one audit event, its operation's,
+which names the token that made it (`api_token` in its payload), instead of a second
+`api_token_used` event.
 
 What changed on 2026-12-07:
 - Whoever calls is read in one statement: the API token or the signed-in session with
@@ -55,6 +56,11 @@ Issue 17 (approved accounts) added two pages, each a fixed count whatever the nu
 accounts: an approved request's page and the register (their reasons are beside their
 budgets below). The final approval writes the account and a row per approval with
 conditions; the budget's decide is Security's, which writes neither.
+
+After issue 18 (2026-12-07, issue 15 again): a request is read with its pipeline version
+joined (`app.reads.requests.load_request`; many-to-one, so one row still), one statement
+fewer for decide and every request page, whose stages are the version's. Submit reads a
+draft, which has no version yet (it takes the platform's), so it is unchanged.
 
 On PostgreSQL the outbox rows of one write go in one INSERT (SQLAlchemy's
 insertmanyvalues); SQLite gets one INSERT each, which is why submit and decide differ.
@@ -90,16 +96,16 @@ BUDGETS: dict[str, Budget] = {
     # Writes the outbox rows for the first stage's approvers (one INSERT each on SQLite).
     "submit": Budget(15, 15, commits=1, repeats=WRITE_REPEATS),
     # The decision, the next stage's messages and the officer's.
-    "decide": Budget(16, 15, commits=1, repeats=WRITE_REPEATS),
+    "decide": Budget(15, 14, commits=1, repeats=WRITE_REPEATS),
     "api list": Budget(2, 2),
     "queue": Budget(6, 6),
-    "request page": Budget(9, 9),
+    "request page": Budget(8, 8),
     "audit log": Budget(5, 5),
-    # Issue 17: an approved request's page reads what every request page reads (9), its
+    # Issue 17: an approved request's page reads what every request page reads (8), its
     # account with its conditions and changes joined (1; a change's decisions are one more
     # once there are any), and whether its approval had conditions (1, the status tag).
     # The account's relationships alone would take three.
-    "approved request page": Budget(11, 11),
+    "approved request page": Budget(10, 10),
     # The caller, the filter's departments and platforms, the count, a page of accounts
     # with their requests, departments and platforms joined, and their conditions.
     "register": Budget(6, 6),
