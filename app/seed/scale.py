@@ -108,6 +108,7 @@ def seed_scale(
     # read its platform's whole version history on every look at its stages.
     version = platform.pipeline_version
     version_id = version.id if version is not None else None
+    stage_codes = [step.stage_code for step in platform.pipeline]
     year = utcnow().year
     first_number = (
         db.session.scalar(select(func.count()).select_from(AccessRequest)) or 0
@@ -153,7 +154,7 @@ def seed_scale(
                         "number": 1,
                         "content": canonical,
                         "content_sha256": content_sha256(canonical),
-                        "pipeline": ["security", "no10", "cabinet_office"],
+                        "pipeline": stage_codes,
                         "submitted_by_id": row["requester_id"],
                         "submitted_at": row["submitted_at"],
                     }

@@ -45,7 +45,10 @@ def test_seed_scale_adds_that_many_requests_and_events_and_the_chain_verifies(
     # Submitted under the platform's pipeline, as submit_request records it (regression:
     # requests in review had none, and each look at their stages read every version).
     versions = {r.pipeline_version_id for r in submitted}
-    assert versions == {submitted[0].platform.pipeline_version.id}
+    current = submitted[0].platform.pipeline_version
+    assert versions == {current.id}
+    pipeline = [step.stage_code for step in current.stages]
+    assert all(r.latest_revision.pipeline == pipeline for r in submitted)
     assert all(r.pipeline_version_id is None for r in scaled if r.status == Status.DRAFT)
     assert len({r.reference for r in scaled}) == 30
     # Every scaled request's life is in the chain, and the rest are sign-ins.
