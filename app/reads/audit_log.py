@@ -1,5 +1,6 @@
 """Reading the audit trail for the auditor's screens: keyset pages of the events that
-match `app.audit.filters.AuditFilters`, and the choices the filter form offers.
+match `app.audit.filters.AuditFilters` (the filter form's choices:
+`app.reads.reference_lists`).
 
 Plain functions of a session, no Flask. A page is one query for its events (joined to
 the request, department and platform only when a filter needs them) plus at most one
@@ -19,7 +20,7 @@ from sqlalchemy import Select, select
 
 from app.audit.filters import AuditFilters, filtered_events
 from app.extensions import SessionLike
-from app.models import AuditEvent, Department, Platform, Stage
+from app.models import AuditEvent
 
 #: Events on one page.
 PAGE_SIZE = 50
@@ -80,19 +81,3 @@ def event_page(
 
 def _exists(session: SessionLike, query: Select[AuditEvent]) -> bool:
     return bool(session.scalar(select(query.exists())))
-
-
-def department_choices(session: SessionLike) -> list[tuple[str, str]]:
-    """(code, name) of every department, by name."""
-    rows = session.execute(select(Department.code, Department.name).order_by(Department.name))
-    return [(row.code, row.name) for row in rows]
-
-
-def platform_names(session: SessionLike) -> list[str]:
-    """Every platform's name, retired ones included: their events stay in the trail."""
-    return list(session.scalars(select(Platform.name).order_by(Platform.name)))
-
-
-def stage_names(session: SessionLike) -> dict[str, str]:
-    """Stage code to the stage's name, such as "no10" to "No10"."""
-    return {row.code: row.name for row in session.execute(select(Stage.code, Stage.name))}

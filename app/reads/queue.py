@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, case, exists, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, case, exists, func, literal, or_, select
 
 from app.extensions import db
 from app.models.departments import Department
@@ -28,6 +28,9 @@ from app.rules.workflow import Quorum, Status
 
 #: Rows on each page of the queue.
 PAGE_SIZE = 25
+#: No queue has more pages: request ids are 32-bit integers. A page asked for beyond it
+#: (a hand-typed page=10**30) is taken as this one, whose OFFSET both databases accept.
+MOST_PAGES = math.ceil(2**31 / PAGE_SIZE)
 
 
 def may_decide(user: User, covering: Sequence[User] = ()) -> ColumnElement[bool]:
@@ -207,13 +210,37 @@ def _conditions(
 
 def queue_page(user: User, query: QueueQuery, covering: Sequence[User] = ()) -> QueuePage:
     """One page of the requests awaiting `user`'s decision, or the decision of someone they
-    cover for today (`covering`): two queries, whatever the size."""
+    cover for today (`covering`): one query, whatever the size, its rows counted in it.
+
+    A page past the last (an old link, a queue that has since shrunk) shows the last page,
+    which takes two more: the count, then that page."""
     conditions = _conditions(user, query, covering)
-    counted = db.session.scalar(select(func.count()).select_from(AccessRequest).where(*conditions))
-    total = int(counted or 0)
+    page = min(max(query.page, 1), MOST_PAGES)
+    found = db.session.execute(_page_statement(user, query, covering, conditions, page)).all()
+    if found:
+        total = int(found[0][-1])
+    else:
+        counted = select(func.count()).select_from(AccessRequest).where(*conditions)
+        total = int(db.session.scalar(counted) or 0)
     pages = max(math.ceil(total / PAGE_SIZE), 1)
-    page = min(max(query.page, 1), pages)
-    statement = (
+    if not found and page > pages:
+        page = pages
+        found = db.session.execute(_page_statement(user, query, covering, conditions, page)).all()
+    rows = [QueueRow(*row[:-1]) for row in found]
+    return QueuePage(rows=rows, total=total, page=page, pages=pages)
+
+
+def _page_statement(
+    user: User,
+    query: QueueQuery,
+    covering: Sequence[User],
+    conditions: list[ColumnElement[bool]],
+    page: int,
+) -> Select[Any]:
+    """The rows of page `page`, each with the count of every row the conditions match (a
+    window over the whole result, computed before LIMIT takes the page). The sort reads
+    every matching row anyway; a COUNT of its own read them all a second time."""
+    return (
         select(
             AccessRequest.reference,
             Department.name,
@@ -222,6 +249,7 @@ def queue_page(user: User, query: QueueQuery, covering: Sequence[User] = ()) -> 
             AccessRequest.updated_at,
             AccessRequest.stage_due_on,
             _on_behalf_of(user, covering),
+            func.count().over().label("total"),
         )
         .join(Department, Department.id == AccessRequest.department_id)
         .join(Platform, Platform.id == AccessRequest.platform_id)
@@ -230,8 +258,6 @@ def queue_page(user: User, query: QueueQuery, covering: Sequence[User] = ()) -> 
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     )
-    rows = [QueueRow(*row) for row in db.session.execute(statement)]
-    return QueuePage(rows=rows, total=total, page=page, pages=pages)
 
 
 def _on_behalf_of(user: User, covering: Sequence[User]) -> ColumnElement[str | None]:
@@ -243,10 +269,3 @@ def _on_behalf_of(user: User, covering: Sequence[User]) -> ColumnElement[str | N
         *[(_may_sign(user, absent), literal(absent.display_name)) for absent in covering],
         else_=literal(None, String),
     ).label("on_behalf_of")
-
-
-def filter_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
-    """(id, name) of every department and platform, for the filter panel: two queries."""
-    departments = db.session.execute(select(Department.id, Department.name).order_by("name"))
-    platforms = db.session.execute(select(Platform.id, Platform.name).order_by("name"))
-    return [(i, n) for i, n in departments], [(i, n) for i, n in platforms]

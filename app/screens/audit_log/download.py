@@ -26,7 +26,7 @@ from app.audit.manifest import (
 from app.extensions import db
 from app.models.types import utcnow
 from app.operations.record_export import record_export
-from app.reads.audit_log import department_choices, platform_names
+from app.reads.reference_lists import reference_lists
 from app.screens.audit_log import blueprint
 from app.screens.audit_log.forms import AuditFilterForm
 from app.web.client import client_from_request
@@ -58,10 +58,9 @@ def export() -> Response:
         export_format = ExportFormat(request.form.get("format", ""))
     except ValueError:
         abort(400, description="Choose CSV or JSON Lines")
+    lists = reference_lists(db.session)
     form = AuditFilterForm.from_query(
-        request.form,
-        departments=department_choices(db.session),
-        platforms=platform_names(db.session),
+        request.form, departments=lists.department_codes(), platforms=lists.platform_names()
     )
     if not form.validate():
         abort(400, description="Correct the filters on the audit log before exporting")

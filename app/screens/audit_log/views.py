@@ -11,13 +11,8 @@ from urllib.parse import urlencode
 from flask import render_template, request, url_for
 
 from app.extensions import db
-from app.reads.audit_log import (
-    MAX_SEQ,
-    department_choices,
-    event_page,
-    platform_names,
-    stage_names,
-)
+from app.reads.audit_log import MAX_SEQ, event_page
+from app.reads.reference_lists import reference_lists
 from app.rules.roles import Role
 from app.rules.workflow import STATUS_LABELS
 from app.screens.audit_log import blueprint
@@ -31,10 +26,9 @@ blueprint.before_request(roles_guard(Role.AUDITOR))
 
 @blueprint.get("/")
 def index() -> str:
+    lists = reference_lists(db.session)
     form = AuditFilterForm.from_query(
-        request.args,
-        departments=department_choices(db.session),
-        platforms=platform_names(db.session),
+        request.args, departments=lists.department_codes(), platforms=lists.platform_names()
     )
     page = None
     if form.validate():
@@ -52,7 +46,7 @@ def index() -> str:
         clear_href=url_for("audit_log.index"),
         newer_href=_page_url(form, "after", page.newer_after) if page else None,
         older_href=_page_url(form, "before", page.older_before) if page else None,
-        stage_names=stage_names(db.session),
+        stage_names=lists.stages,
         status_labels={str(status): label for status, label in STATUS_LABELS.items()},
         event_label=event_label,
         event_details=event_details,

@@ -11,8 +11,9 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from app.deadlines.clock import london_today
+from app.extensions import db
 from app.reads.pagination import pagination
-from app.reads.queue import filter_choices
+from app.reads.reference_lists import reference_lists
 from app.reads.register import (
     DEFAULT_SORT,
     RegisterQuery,
@@ -107,7 +108,8 @@ def _scope() -> int | bool:
 
 
 def _query() -> tuple[RegisterFilterForm, RegisterQuery, list[Any], list[Any]]:
-    departments, platforms = filter_choices()
+    lists = reference_lists(db.session)
+    departments, platforms = lists.department_choices(), lists.platforms
     filters = RegisterFilterForm(formdata=request.args)
     filters.set_choices(departments, platforms)
     try:

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from flask import render_template, request, url_for
 from flask_login import current_user
 
+from app.extensions import db
 from app.models.types import utcnow
 from app.models.users import User
 from app.reads.delegations import covering_for
@@ -17,9 +18,9 @@ from app.reads.queue import (
     SortKey,
     SortOrder,
     awaiting_decision_count,
-    filter_choices,
     queue_page,
 )
+from app.reads.reference_lists import reference_lists
 from app.rules.formatting import LONDON
 from app.rules.roles import Role
 from app.screens.review import blueprint
@@ -38,7 +39,8 @@ def queue_count(user: User) -> int:
 @blueprint.get("/")
 @role_required(Role.APPROVER)
 def queue() -> str:
-    departments, platforms = filter_choices()
+    lists = reference_lists(db.session)
+    departments, platforms = lists.department_choices(), lists.platforms
     filters = QueueFilterForm(formdata=request.args)
     filters.set_choices(departments, platforms)
     sort = _choice(SortKey, request.args.get("sort"), DEFAULT_SORT)

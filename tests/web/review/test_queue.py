@@ -357,11 +357,24 @@ def test_the_queue_is_paginated(client_for, thirty):
     assert nav_badge(second) == "30"
 
 
-@pytest.mark.parametrize(("asked", "shown"), [("99", 2), ("0", 1), ("-3", 1), ("x", 1)])
+# 10**30: past what an OFFSET may hold, on either database (the page's rows are asked for
+# before their count is known).
+@pytest.mark.parametrize(
+    ("asked", "shown"), [("99", 2), ("0", 1), ("-3", 1), ("x", 1), ("1" + "0" * 30, 2)]
+)
 def test_a_page_out_of_range_shows_the_nearest(client_for, thirty, asked, shown):
     world, _ = thirty
     page = client_for(world.security).get(f"{QUEUE}?page={asked}").get_data(as_text=True)
     assert f"page {shown} of 2" in text_of(page)
+
+
+def test_a_page_past_the_last_lists_the_last_page_s_requests(client_for, thirty):
+    # The count comes with a page's rows; past the last there are none to bring it.
+    world, made = thirty
+    page = client_for(world.security).get(f"{QUEUE}?sort=reference&page=7").get_data(as_text=True)
+    assert references(page) == [r.reference for r in made[PAGE_SIZE:]]
+    assert "30 requests waiting: page 2 of 2." in text_of(page)
+    assert nav_badge(page) == "30"
 
 
 def test_a_single_page_has_no_pagination(client_for, world):
