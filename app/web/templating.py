@@ -54,6 +54,7 @@ def register_templates(app: Flask) -> None:
     app.add_template_filter(formatting.uk_datetime, "uk_datetime")
     app.add_template_filter(formatting.iso_datetime, "iso_datetime")
     app.add_template_filter(formatting.thousands, "thousands")
+    app.add_template_filter(formatting.role_names, "role_names")
     app.add_template_filter(formatting.or_dash, "or_dash")
     app.add_template_global(formatting.empty_cell, "empty_cell")
     app.add_template_global(formatting.status_tag_params, "status_tag_params")

@@ -16,6 +16,7 @@ from app.rules.formatting import (
     empty_cell,
     iso_datetime,
     or_dash,
+    role_names,
     status_label,
     status_tag_params,
     thousands,
@@ -111,6 +112,19 @@ def test_an_empty_cell_is_a_dash_with_hidden_words_escaped():
     assert or_dash(None, "No handle") == or_dash("  ", "No handle") == empty_cell("No handle")
     assert or_dash("@dsit", "No handle") == "@dsit"
     assert or_dash(0, "No budget") == 0
+
+
+def test_roles_are_listed_capitalised_a_to_z():
+    assert role_names(["officer", "admin"]) == "Admin, Officer"
+    assert role_names(frozenset()) == ""
+
+
+def test_a_remembered_empty_cell_still_escapes_text_that_equals_earlier_markup():
+    # empty_cell is remembered by its words, and Markup equals text of the same characters:
+    # a cache that took one for the other would show markup it was told to escape.
+    hidden = '<span class="govuk-visually-hidden">{}</span>'
+    assert hidden.format("<b>x</b>") in empty_cell(Markup("<b>x</b>"))
+    assert hidden.format("&lt;b&gt;x&lt;/b&gt;") in empty_cell("<b>x</b>")
 
 
 def render(source: str, **context) -> str:
