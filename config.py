@@ -84,9 +84,10 @@ class Config:
     PASSWORD_HASH_TIME_COST = 3
     PASSWORD_HASH_MEMORY_COST_KIB = 65536
     PASSWORD_HASH_PARALLELISM = 4
-    #: pool_pre_ping: a pooled connection is checked before use, so one that the database
-    #: dropped (a restart, an outage) is replaced, and the service recovers by itself.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: PostgreSQL: a pooled connection left unused this long is checked (a SELECT 1)
+    #: before a call gets it, so one that the database dropped while the service was quiet
+    #: (a restart, an outage, an idle timeout) is replaced unseen (app.database).
+    DATABASE_PING_AFTER_IDLE_SECONDS = 10
     #: PostgreSQL: seconds to wait for a new connection (psycopg's connect_timeout, unless
     #: the URL gives one) before the call fails with 503 rather than hanging a worker.
     DATABASE_CONNECT_TIMEOUT_SECONDS = 5

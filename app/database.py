@@ -10,13 +10,14 @@ which only reads.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import event, make_url
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InvalidatePoolError
 
 from app.extensions import db
 from app.rules.canonical_json import dumps
@@ -50,6 +51,8 @@ def configure_engine(app: Flask) -> None:
         engine = db.engine
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_SECONDS"])
+    else:
+        ping_idle_connections(engine, app.config["DATABASE_PING_AFTER_IDLE_SECONDS"])
     # Registered after Flask-SQLAlchemy's own: teardowns run last first, so this one ends
     # the session and Flask-SQLAlchemy's then finds nothing left to do.
     app.teardown_appcontext(close_session)
@@ -92,6 +95,44 @@ def _configure_sqlite(engine: Engine, busy_timeout_seconds: int) -> None:
             connection.exec_driver_sql("BEGIN DEFERRED")
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
+    """Check a pooled connection with a ping before a call gets it, if it has been unused
+    for `idle_seconds`; replace it if the database dropped it.
+
+    SQLAlchemy's pool_pre_ping pings at every checkout: a round trip more for every call,
+    about a quarter of a signed-in call's look-up of its session on our machine. A
+    connection in steady use is proved by its last call. It is a quiet service whose
+    connections the database drops unseen (a restart overnight, an idle timeout on the
+    way), and those are pinged here. The price: a connection dropped within
+    `idle_seconds` of its last use fails the next call on it with a 503 (app.web.errors),
+    and SQLAlchemy, seeing the disconnect, then replaces every connection of that pool.
+    tests/health/test_connection_checks.py holds both sides."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine, "checkin")
+    def on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_LAST_USED] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        # (record.info goes with the connection: none yet for one made for this checkout.)
+        last_used = record.info.get(_LAST_USED)
+        if last_used is None or time.monotonic() - last_used < idle_seconds:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if dialect.is_disconnect(error, dbapi_connection, None):
+                # As pool_pre_ping does: the pool replaces this connection and every one
+                # older (a database that dropped one has likely dropped them all).
+                raise InvalidatePoolError(str(error)) from error
+            raise
+
+
+#: The pool record's note of when its connection was last checked in.
+_LAST_USED = "permit_last_used"
 
 
 def commit_keeping_loaded() -> None:

@@ -726,8 +726,9 @@ def count_lines(calls: list[Call]) -> list[str]:
     lines = [
         "SQL of one call, counted in-process by a SQLAlchemy before_cursor_execute listener "
         "(bench/load_capture.py). Statements: BEGIN not counted (psycopg sends BEGIN and "
-        "COMMIT too, so PostgreSQL's log shows 2 more per transaction, and a pool_pre_ping "
-        "ping per checkout). Repeated: statements whose text an earlier one in the call had.",
+        "COMMIT too, so PostgreSQL's log shows 2 more per transaction, and a ping at a "
+        "checkout after 10 s idle). Repeated: statements whose text an earlier one in the "
+        "call had.",
         f"{'call':<41}{'statements':>11}{'transactions':>14}{'checkouts':>11}{'repeated':>10}",
     ]
     for call in calls:

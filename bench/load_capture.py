@@ -74,8 +74,8 @@ def main() -> int:
         if recording[0]:
             steps.append(("sql", statement, plain(parameters), executemany))
 
-    # A connection taken from the pool: with pool_pre_ping (Permit's setting), a ping the
-    # listener above does not see.
+    # A connection taken from the pool: after 10 s idle, a ping the listener above does not
+    # see (app.database.ping_idle_connections).
     for name in ("checkout", "begin", "commit", "rollback"):
 
         def on_transaction(_conn: Any, *_args: Any, kind: str = name) -> None:

@@ -12,8 +12,9 @@ instance) is a 503 with the "Sorry, there is a problem with the service" page, o
 `service-unavailable` problem under /api/, wherever it shows: in the view, or before it,
 when Flask-Login looks up the signed-in person's session. Nothing of the call was kept
 (its transaction never committed, or is rolled back here), and the next call tries the
-database afresh: the pool checks a connection before handing it out (pool_pre_ping,
-config.py), so the service answers again by itself once the database is back.
+database afresh: a lost connection is replaced, with every other of its pool, and one
+left idle is checked before a call gets it (app.database.ping_idle_connections), so the
+service answers again by itself once the database is back.
 """
 
 from __future__ import annotations
