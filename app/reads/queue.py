@@ -213,12 +213,14 @@ def queue_page(user: User, query: QueueQuery, covering: Sequence[User] = ()) -> 
     cover for today (`covering`): one query, whatever the size, its rows counted in it.
 
     A page past the last (an old link, a queue that has since shrunk) shows the last page,
-    which takes two more: the count, then that page."""
+    which takes two more: the count, then that page. An empty queue is one query too."""
     conditions = _conditions(user, query, covering)
     page = min(max(query.page, 1), MOST_PAGES)
     found = db.session.execute(_page_statement(user, query, covering, conditions, page)).all()
     if found:
         total = int(found[0][-1])
+    elif page == 1:
+        total = 0  # nothing on the first page: nothing waits
     else:
         counted = select(func.count()).select_from(AccessRequest).where(*conditions)
         total = int(db.session.scalar(counted) or 0)
