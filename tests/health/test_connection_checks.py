@@ -40,9 +40,9 @@ def counted_pings() -> Iterator[list[int]]:
 
 
 def pooled_backends() -> set[int]:
-    """The server process of each connection now in the pool (checked in)."""
-    pool = db.engine.pool
-    return {record.dbapi_connection.info.backend_pid for record in pool._pool.queue}  # type: ignore[attr-defined]
+    """The server process of each live connection now in the pool (checked in)."""
+    records = db.engine.pool._pool.queue  # type: ignore[attr-defined]
+    return {r.dbapi_connection.info.backend_pid for r in records if r.dbapi_connection}
 
 
 def make_pool_idle(seconds: float) -> None:
@@ -56,15 +56,25 @@ def drop_on_the_server(backends: set[int]) -> None:
     other = create_engine(db.engine.url)
     with other.connect() as connection:
         for pid in backends:
-            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            # With a timeout (PostgreSQL 14+), it returns once the process has gone.
+            ended = connection.execute(
+                text("SELECT pg_terminate_backend(:pid, 5000)"), {"pid": pid}
+            ).scalar()
+            assert ended, f"server process {pid} did not end"
     other.dispose()
 
 
 @pytest.fixture
 def browser(world: World, app):
+    """A signed-in browser, and a pool holding one connection, which its last call used.
+    (Earlier tests leave the pool as they like: it is started afresh.)"""
     browser = make_client(app)
     assert sign_in(browser, world.officer).status_code == 302
     db.session.remove()  # the test's own session gives its connection back to the pool
+    db.engine.dispose()
+    assert browser.get("/requests/").status_code == 200
+    db.session.remove()
+    assert len(pooled_backends()) == 1
     return browser
 
 
@@ -91,7 +101,7 @@ def test_an_idle_connection_the_server_dropped_is_replaced_unseen(app, browser):
     assert dropped
     drop_on_the_server(dropped)
     make_pool_idle(app.config["DATABASE_PING_AFTER_IDLE_SECONDS"] + 1)
-    assert browser.get("/requests/").status_code == 200
+    assert browser.get("/requests/").status_code == 200  # not the 503 a busy one gives
     db.session.remove()
     assert pooled_backends().isdisjoint(dropped)
 
