@@ -103,9 +103,9 @@ def ping_idle_connections(engine: Engine, idle_seconds: float) -> None:
 
     SQLAlchemy's pool_pre_ping pings at every checkout: a round trip more for every call,
     about a quarter of a signed-in call's look-up of its session on our machine. A
-    connection in steady use is proved by its last call. It is a quiet service whose
-    connections the database drops unseen (a restart overnight, an idle timeout on the
-    way), and those are pinged here. The price: a connection dropped within
+    connection in steady use has just been proved by its last call; the connections a
+    database drops unseen are those left idle (a restart overnight, an idle timeout on
+    the way), and only those are pinged. The price: a connection dropped within
     `idle_seconds` of its last use fails the next call on it with a 503 (app.web.errors),
     and SQLAlchemy, seeing the disconnect, then replaces every connection of that pool.
     tests/health/test_connection_checks.py holds both sides."""
