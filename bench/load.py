@@ -74,7 +74,7 @@ MEASURED_CODE = ("app", "migrations", "templates", "config.py", "wsgi.py")
 UPDATE_POOL = 64
 #: Calls that measure what Permit's stack costs before a call does any work (the app's
 #: hooks; then one SELECT; then a token and one row), run only when --calls names them.
-REFERENCE_CALLS = ("healthz", "readyz", "head")
+REFERENCE_CALLS = ("healthz", "readyz", "head", "layout", "account")
 #: Seconds of the unmeasured run before a call's rounds: it warms the route and, for the
 #: calls that use requests up, tells how many the rounds need.
 PROBE_SECONDS = 3
@@ -366,6 +366,16 @@ def make_calls(
             fixed("GET", "/api/v1/audit/head", auditor, 200),
             floor_get,
         ),
+        # The same for pages: the GOV.UK layout and a form, nobody signed in and no SQL;
+        # then a signed-in page whose only work is the caller's own row.
+        Call(
+            "layout",
+            "layout alone: GET /sign-in",
+            "page",
+            fixed("GET", "/sign-in", FORWARDED, 200),
+            floor_html,
+        ),
+        page("account", "session + 1 row: GET /account/", "/account/", "officer"),
     ]
 
 

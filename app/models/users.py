@@ -8,7 +8,7 @@ from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import Boolean, ForeignKey, Integer, String
-from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, validates
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship, undefer_group, validates
 
 from app.extensions import Model
 from app.models.departments import Department
@@ -41,6 +41,14 @@ class NotificationFrequency(enum.StrEnum):
     DAILY = "daily"
 
 
+#: The columns sign-in checks, kept out of every other load of a person: a page that shows
+#: a requester or an approver by name need not hold their password hash or TOTP secret
+#: (and each of these was a column more in every statement that joins people). The code
+#: that checks credentials reads them with `with_credentials()`; anything else that needs
+#: one reads the whole group in one statement when it is first touched.
+CREDENTIAL: dict[str, Any] = {"deferred": True, "deferred_group": "credentials"}
+
+
 class User(UserMixin, Model):
     """A person. Deactivated, never deleted: decisions and audit events name them."""
 
@@ -50,24 +58,24 @@ class User(UserMixin, Model):
     #: Stored lower-cased, so uniqueness is case-insensitive on every database.
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
-    password_hash: Mapped[str | None] = mapped_column(String(255))
+    password_hash: Mapped[str | None] = mapped_column(String(255), **CREDENTIAL)
     #: The department an officer files for; approvers, auditors and admins may have none.
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     #: Wrong passwords since the last successful sign-in or lockout (app.security.lockout).
-    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, **CREDENTIAL)
     #: Lockouts since the last successful sign-in: each one lasts longer than the one before.
-    lockouts: Mapped[int] = mapped_column(Integer, default=0)
+    lockouts: Mapped[int] = mapped_column(Integer, default=0, **CREDENTIAL)
     #: Sign-in refused until this moment; None when not locked.
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, **CREDENTIAL)
     #: When the password was last set or changed.
-    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, **CREDENTIAL)
     #: Base32 TOTP secret (RFC 6238), set at enrolment; None without a second factor.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_secret: Mapped[str | None] = mapped_column(String(64), **CREDENTIAL)
     #: When the person proved the secret with a first code; until then it does not count.
-    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, **CREDENTIAL)
     #: The time step of the last code accepted: a code is good once (no replay).
-    totp_last_counter: Mapped[int | None] = mapped_column(Integer)
+    totp_last_counter: Mapped[int | None] = mapped_column(Integer, **CREDENTIAL)
     #: Their choice on the account page (NotificationFrequency).
     notification_frequency: Mapped[str] = mapped_column(
         String(16), default=NotificationFrequency.IMMEDIATE
@@ -145,6 +153,11 @@ def with_roles_and_stages(path: Any = None) -> list[Any]:
     if path is None:
         return [joinedload(User.role_rows), joinedload(User.stage_rows)]
     return [path.joinedload(User.role_rows), path.joinedload(User.stage_rows)]
+
+
+def with_credentials() -> Any:
+    """The loader option reading a person's credential columns (`CREDENTIAL`) with them."""
+    return undefer_group("credentials")
 
 
 def normalise_email(value: str) -> str:

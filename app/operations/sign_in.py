@@ -24,7 +24,7 @@ from app.audit.events import EventType
 from app.extensions import db
 from app.models.sign_on import RoleSignInPolicy
 from app.models.types import utcnow
-from app.models.users import User, normalise_email
+from app.models.users import User, normalise_email, with_credentials
 from app.security.lockout import (
     LockoutPolicy,
     clear_failures,
@@ -111,7 +111,7 @@ def check_password(
     """The active user these credentials belong to, or None (the failure audited)."""
     policy = policy or LockoutPolicy()
     email = normalise_email(email)[:EMAIL_MAX]
-    user = db.session.scalar(select(User).where(User.email == email))
+    user = db.session.scalar(select(User).where(User.email == email).options(with_credentials()))
     if user is not None:
         unlock_if_expired(user, client=client)
     reason = _failure_reason(user, password)

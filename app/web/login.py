@@ -20,7 +20,7 @@ from app.audit.events import EventType
 from app.extensions import db
 from app.models.sessions import UserSession
 from app.models.types import utcnow
-from app.models.users import User
+from app.models.users import User, with_credentials
 from app.security.user_sessions import (
     EndReason,
     Timeouts,
@@ -105,7 +105,7 @@ def pending_sign_in() -> tuple[User, str | None] | None:
     pending = session.get(PENDING_KEY)
     if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_SECONDS:
         return None
-    user = db.session.get(User, pending.get("user_id"))
+    user = db.session.get(User, pending.get("user_id"), options=[with_credentials()])
     if user is None or not user.active:
         return None
     changed = user.password_changed_at

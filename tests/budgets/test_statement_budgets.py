@@ -184,3 +184,12 @@ def test_pages_and_lists_cost_the_same_whatever_the_number_of_rows(
     many = {name: tally for name, tally in measured(journey).items() if name in pages}
     counts = {p: (few[p].count, many[p].count) for p in pages}
     assert all(a == b for a, b in counts.values()), counts
+
+
+@pytest.mark.parametrize("name", list(BUDGETS))
+def test_no_call_reads_anyones_password_hash_or_second_factor(tallies: dict[str, Tally], name: str):
+    # Only signing in reads them (app.models.users.CREDENTIAL): a page showing a requester
+    # or an approver by name, or the caller's own look-up, holds no secret of theirs.
+    tally = tallies[name]
+    for column in ("password_hash", "totp_secret", "failed_sign_ins"):
+        assert tally.matching(f".{column}") == 0, f"{name} reads {column}:\n" + tally.listing()
