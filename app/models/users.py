@@ -157,7 +157,7 @@ def with_roles_and_stages(path: Any = None) -> list[Any]:
 
 def with_credentials() -> Any:
     """The loader option reading a person's credential columns (`CREDENTIAL`) with them."""
-    return undefer_group("credentials")
+    return undefer_group(CREDENTIAL["deferred_group"])
 
 
 def normalise_email(value: str) -> str:
