@@ -14,6 +14,7 @@ from app.models import AuditEvent, RecoveryCode
 from app.operations.two_factor import confirm_enrolment, start_enrolment
 from app.rules.roles import Role
 from tests import factories
+from tests.budgets.counting import counting
 from tests.web.client import csrf_token, current_code, page_title, post_form
 
 pytestmark = pytest.mark.asvs("4.1.1", "4.1.3")
@@ -147,3 +148,23 @@ def test_resetting_someone_with_none_says_so(client_for, world):
     page = admin.get("/admin/").get_data(as_text=True)
     assert f"{world.officer.display_name} has no two-factor authentication to reset" in page
     assert len(events()) == 1
+
+
+def test_the_admin_list_reads_everyones_second_factor_in_a_fixed_number_of_statements(
+    client_for, world
+):
+    # Each row says whether the person's second factor is on: their credentials come with
+    # the list (a person's credentials are otherwise read only when touched, one by one).
+    admin = client_for(world.admin)
+
+    def statements() -> int:
+        db.session.remove()
+        with counting() as tally:
+            assert admin.get("/admin/").status_code == 200
+        return tally.count
+
+    few = statements()
+    for _ in range(5):
+        factories.make_user(Role.APPROVER, stages=("security",))
+    db.session.commit()
+    assert statements() == few
